@@ -1,0 +1,47 @@
+"""Shared measuring tools for ``python -m avscene.bench``: timers, peak memory, result tables."""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from typing import Any, Callable
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def rate(fn: Callable[[], Any], items_per_call: float, *, warmup: int = 1, min_seconds: float = 2.0,
+         max_calls: int = 10_000) -> dict[str, float]:
+    """Call ``fn`` after ``warmup`` calls until ``min_seconds`` pass; items/s and seconds per call."""
+    for _ in range(warmup):
+        fn()
+    calls, start = 0, time.perf_counter()
+    while calls < max_calls:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            break
+    elapsed = time.perf_counter() - start
+    return {"items_per_s": calls * items_per_call / elapsed, "s_per_call": elapsed / calls, "calls": calls}
+
+
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
+    """A plain fixed-width table (the benchmark's human output; ``--json`` gives the machine one)."""
+    print(f"\n{title}")
+    if not rows:
+        return
+    cols = list(dict.fromkeys(k for row in rows for k in row))
+    fmt = {c: (lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)) for c in cols}
+    widths = {c: max(len(c), *(len(fmt[c](r.get(c, ""))) for r in rows)) for c in cols}
+    print("  ".join(c.ljust(widths[c]) for c in cols))
+    for r in rows:
+        print("  ".join(fmt[c](r.get(c, "")).ljust(widths[c]) for c in cols))
+
+
+def dump_json(result: dict[str, Any]) -> str:
+    return json.dumps(result, indent=2, default=str)

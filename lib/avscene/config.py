@@ -1,0 +1,191 @@
+"""Run profiles: the one parameter, ``profile``, that sizes every notebook and command.
+
+``smoke`` runs in seconds (tests only), ``cpu`` on a 2-core laptop in minutes and really learns,
+``colab`` on a T4-class GPU in at most 20 minutes a notebook, and ``gpu`` at the paper's sizes
+(Owens & Efros 2018, §3.1; reference notes §1.1-1.2: 125 frames at 29.97 fps, 224-px crops of
+256-px frames, 21 kHz stereo, shifts from the same video overlapping the window by at most 60 frames).
+
+A notebook does ``cfg = config.get(PROFILE)`` and reads every size from ``cfg``; no size literal
+lives in a notebook. Each section belongs to one part of the library (named in its docstring);
+``Profile.replace`` derives variants, e.g. ``cfg.replace(**{"train.steps": 10})``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Any
+
+PROFILE_NAMES: tuple[str, ...] = ("smoke", "cpu", "colab", "gpu")
+ENV_VAR = "AVSCENE_PROFILE"
+
+
+@dataclass(frozen=True)
+class MediaSpec:
+    """Clip geometry shared by loaders, the clip cache, the synthetic world and the network.
+
+    The network window is defined in frames (the original code's ``sampled_frames = 125``), so the
+    audio window is ``round(clip_frames * sample_rate / fps)`` samples (87,588 at 21 kHz).
+    """
+
+    fps: float
+    sample_rate: int
+    channels: int
+    clip_frames: int  # network window T (paper: 125)
+    video_seconds: float  # length of one stored / generated video (paper: 10.1 s)
+    frame_size: int  # stored frame side in pixels (paper: 256)
+    crop_size: int  # network input side after the random crop (paper: 224)
+
+    @property
+    def clip_seconds(self) -> float:
+        return self.clip_frames / self.fps
+
+    @property
+    def clip_samples(self) -> int:
+        return round(self.clip_frames * self.sample_rate / self.fps)
+
+    @property
+    def samples_per_frame(self) -> float:
+        return self.sample_rate / self.fps
+
+    @property
+    def video_frames(self) -> int:
+        # int(), as the original's total_frames = int(10.1 * 29.97) = 302
+        return int(self.video_seconds * self.fps)
+
+    @property
+    def video_samples(self) -> int:
+        return int(self.video_seconds * self.sample_rate)
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    """The shift pretext task (``avscene.sampling``; reference notes §1.1)."""
+
+    max_overlap_frames: int  # a shifted window overlaps the video window by at most this (paper: 60)
+    negatives: str = "same_video"  # "same_video" (paper) | "other_video" (ablation) | "small"
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """The early-fusion network's size (``avscene.models``; reference notes §1.3)."""
+
+    width: int  # channels of im/conv1; every other width scales with it (paper: 64)
+    cam: bool = False  # conv5_1 without spatial stride, for 2x finer CAMs
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """Pretraining loop settings (``avscene.train``; reference notes §1.2)."""
+
+    batch_videos: int  # videos per step; each gives an aligned and a shifted example
+    steps: int
+    lr: float
+    optimizer: str  # "sgd" (paper: momentum 0.9, clip 5, wd 1e-5) | "adam"
+    num_workers: int
+    checkpoint_every: int
+    eval_clips: int
+
+
+@dataclass(frozen=True)
+class SynthSpec:
+    """How much of the synthetic world a profile generates (``avscene.synthetic``)."""
+
+    n_videos: int  # pretext / training videos
+    n_eval: int  # held-out videos for every measured claim
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything a notebook needs to size itself."""
+
+    name: str
+    description: str
+    media: MediaSpec
+    shift: ShiftSpec
+    net: NetSpec
+    train: TrainSpec
+    synth: SynthSpec
+    seed: int = 0
+
+    @property
+    def min_shift_frames(self) -> int:
+        return self.media.clip_frames - self.shift.max_overlap_frames
+
+    @property
+    def max_shift_frames(self) -> int:
+        return self.media.video_frames - self.media.clip_frames
+
+    def replace(self, **changes: Any) -> "Profile":
+        """A copy with ``"section.field"`` (or top-level ``field``) values changed."""
+        top: dict[str, Any] = {}
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in changes.items():
+            section, _, leaf = key.partition(".")
+            if leaf:
+                nested.setdefault(section, {})[leaf] = value
+            else:
+                top[section] = value
+        for section, fields in nested.items():
+            top[section] = dataclasses.replace(getattr(self, section), **fields)
+        return dataclasses.replace(self, **top)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_PROFILES: dict[str, Profile] = {
+    "smoke": Profile(
+        name="smoke",
+        description="seconds; for tests only, nothing learns",
+        media=MediaSpec(fps=8.0, sample_rate=4000, channels=2, clip_frames=16,
+                        video_seconds=5.0, frame_size=36, crop_size=32),
+        shift=ShiftSpec(max_overlap_frames=7),
+        net=NetSpec(width=4),
+        train=TrainSpec(batch_videos=2, steps=4, lr=1e-3, optimizer="adam", num_workers=0,
+                        checkpoint_every=2, eval_clips=8),
+        synth=SynthSpec(n_videos=8, n_eval=8),
+    ),
+    "cpu": Profile(
+        name="cpu",
+        description="a 2-core laptop in minutes; models really learn on the synthetic world",
+        media=MediaSpec(fps=15.0, sample_rate=8000, channels=2, clip_frames=48,
+                        video_seconds=8.0, frame_size=72, crop_size=64),
+        shift=ShiftSpec(max_overlap_frames=23),
+        net=NetSpec(width=16),
+        train=TrainSpec(batch_videos=8, steps=1500, lr=1e-3, optimizer="adam", num_workers=1,
+                        checkpoint_every=250, eval_clips=400),
+        synth=SynthSpec(n_videos=2000, n_eval=400),
+    ),
+    "colab": Profile(
+        name="colab",
+        description="a T4-class GPU in at most 20 minutes a notebook; reduced sizes",
+        media=MediaSpec(fps=15.0, sample_rate=16000, channels=2, clip_frames=63,
+                        video_seconds=10.1, frame_size=128, crop_size=112),
+        shift=ShiftSpec(max_overlap_frames=30),
+        net=NetSpec(width=32),
+        train=TrainSpec(batch_videos=12, steps=6000, lr=1e-3, optimizer="adam", num_workers=2,
+                        checkpoint_every=500, eval_clips=1000),
+        synth=SynthSpec(n_videos=8000, n_eval=1000),
+    ),
+    "gpu": Profile(
+        name="gpu",
+        description="the paper's sizes on real data (AudioSet): 125 x 224 x 224 frames, 21 kHz stereo",
+        media=MediaSpec(fps=29.97, sample_rate=21000, channels=2, clip_frames=125,
+                        video_seconds=10.1, frame_size=256, crop_size=224),
+        shift=ShiftSpec(max_overlap_frames=60),
+        net=NetSpec(width=64),
+        train=TrainSpec(batch_videos=15, steps=650_000, lr=1e-2, optimizer="sgd", num_workers=8,
+                        checkpoint_every=5000, eval_clips=5000),
+        synth=SynthSpec(n_videos=50_000, n_eval=5000),
+    ),
+}
+
+
+def get(name: str | None = None) -> Profile:
+    """The profile called ``name`` (default: ``$AVSCENE_PROFILE``, else ``cpu``)."""
+    name = name or os.environ.get(ENV_VAR, "cpu")
+    try:
+        return _PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}") from None

@@ -1,0 +1,97 @@
+"""Where and how a notebook runs: device choice, seeding, progress bars, the environment report.
+
+Serves the setup cell of every notebook (step 1) and the training loop's reproducibility.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import random
+import sys
+from typing import Any, Iterable, TypeVar
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+T = TypeVar("T")
+DEVICE_ENV_VAR = "AVSCENE_DEVICE"
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """cuda if present, else mps, else cpu; ``prefer`` or ``$AVSCENE_DEVICE`` overrides."""
+    prefer = prefer or os.environ.get(DEVICE_ENV_VAR)
+    if prefer:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (every device) from one integer."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (Jupyter, Colab, papermill, nbval); False in scripts and tests."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def progress(iterable: Iterable[T] | None = None, **kwargs: Any) -> tqdm:
+    """A ``tqdm.auto`` progress bar (a widget in notebooks, text elsewhere; never ``tqdm.notebook``)."""
+    kwargs.setdefault("dynamic_ncols", True)
+    kwargs.setdefault("mininterval", 1.0)
+    return tqdm(iterable, **kwargs)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    """Versions, device and machine facts, as recorded in every ``metrics.json``."""
+    device = pick_device()
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": str(device),
+        "colab": in_colab(),
+        "versions": {name: _version(name) for name in
+                     ("avscene", "torch", "torchaudio", "torchvision", "av", "numpy", "scipy")},
+    }
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        info["gpu"] = {"name": props.name, "memory_gib": round(props.total_memory / 2**30, 1)}
+    return info
+
+
+def report() -> dict[str, Any]:
+    """Print the environment in a few lines (the setup cell of every notebook) and return it."""
+    info = environment()
+    gpu = info.get("gpu")
+    where = f"{gpu['name']} ({gpu['memory_gib']} GiB)" if gpu else f"{info['cpu_count']} CPU cores"
+    print(f"device: {info['device']} - {where}; Python {info['python']}"
+          + (" on Colab" if info["colab"] else ""))
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))
+    return info

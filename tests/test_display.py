@@ -1,0 +1,30 @@
+"""Inline media degrade to nothing outside notebooks; the encoded video round-trips (step 1)."""
+from __future__ import annotations
+
+import io
+
+import av
+import numpy as np
+
+from avscene import display
+
+
+def test_no_notebook_no_output() -> None:
+    wave = np.zeros((2, 800), np.float32)
+    assert display.audio(wave, 8000) is None
+    assert display.video(np.zeros((4, 8, 8, 3), np.uint8), wave, 8.0, 8000) is None
+
+
+def test_video_bytes_round_trip() -> None:
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (12, 31, 33, 3), dtype=np.uint8)  # odd sizes get padded
+    wave = (0.1 * rng.standard_normal((2, 12000))).astype(np.float32)  # 1.5 s at 8 kHz
+    data = display.video_bytes(frames, wave, 8.0, 8000)
+    with av.open(io.BytesIO(data)) as c:
+        v = c.streams.video[0]
+        assert (v.codec_context.width, v.codec_context.height) == (34, 32)
+        n_frames = sum(1 for _ in c.decode(video=0))
+    with av.open(io.BytesIO(data)) as c:
+        n_samples = sum(f.samples for f in c.decode(audio=0))
+    assert n_frames == 12
+    assert abs(n_samples - 12000) <= 1024  # AAC pads its last frame
