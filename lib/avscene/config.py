@@ -72,6 +72,11 @@ class NetSpec:
 
     width: int  # channels of im/conv1; every other width scales with it (paper: 64)
     cam: bool = False  # conv5_1 without spatial stride, for 2x finer CAMs
+    # BN running-average momentum (paper: 3e-4, TF decay 0.9997); short runs need the averages to
+    # converge within their steps (window ~ 1 / momentum steps)
+    bn_momentum: float = 3e-4
+    renorm: bool = False  # batch renormalization after residual sums (paper: True)
+    audio_pool: str = "adaptive"  # audio->video step pooling: "adaptive" | "fractional" (paper)
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,8 @@ class Profile:
 
     @property
     def max_shift_frames(self) -> int:
-        return self.media.video_frames - self.media.clip_frames
+        # window starts run 0 .. video_frames - clip_frames - 1, as in the original (0..176 at 302/125)
+        return self.media.video_frames - self.media.clip_frames - 1
 
     def replace(self, **changes: Any) -> "Profile":
         """A copy with ``"section.field"`` (or top-level ``field``) values changed."""
@@ -141,7 +147,7 @@ _PROFILES: dict[str, Profile] = {
         media=MediaSpec(fps=8.0, sample_rate=4000, channels=2, clip_frames=16,
                         video_seconds=5.0, frame_size=36, crop_size=32),
         shift=ShiftSpec(max_overlap_frames=7),
-        net=NetSpec(width=4),
+        net=NetSpec(width=4, bn_momentum=0.1),
         train=TrainSpec(batch_videos=2, steps=4, lr=1e-3, optimizer="adam", num_workers=0,
                         checkpoint_every=2, eval_clips=8),
         synth=SynthSpec(n_videos=8, n_eval=8),
@@ -152,7 +158,7 @@ _PROFILES: dict[str, Profile] = {
         media=MediaSpec(fps=15.0, sample_rate=8000, channels=2, clip_frames=48,
                         video_seconds=8.0, frame_size=72, crop_size=64),
         shift=ShiftSpec(max_overlap_frames=23),
-        net=NetSpec(width=16),
+        net=NetSpec(width=16, bn_momentum=0.01),
         train=TrainSpec(batch_videos=8, steps=1500, lr=1e-3, optimizer="adam", num_workers=1,
                         checkpoint_every=250, eval_clips=400),
         synth=SynthSpec(n_videos=2000, n_eval=400),
@@ -163,7 +169,7 @@ _PROFILES: dict[str, Profile] = {
         media=MediaSpec(fps=15.0, sample_rate=16000, channels=2, clip_frames=63,
                         video_seconds=10.1, frame_size=128, crop_size=112),
         shift=ShiftSpec(max_overlap_frames=30),
-        net=NetSpec(width=32),
+        net=NetSpec(width=32, bn_momentum=0.003),
         train=TrainSpec(batch_videos=12, steps=6000, lr=1e-3, optimizer="adam", num_workers=2,
                         checkpoint_every=500, eval_clips=1000),
         synth=SynthSpec(n_videos=8000, n_eval=1000),
@@ -174,7 +180,7 @@ _PROFILES: dict[str, Profile] = {
         media=MediaSpec(fps=29.97, sample_rate=21000, channels=2, clip_frames=125,
                         video_seconds=10.1, frame_size=256, crop_size=224),
         shift=ShiftSpec(max_overlap_frames=60),
-        net=NetSpec(width=64),
+        net=NetSpec(width=64, bn_momentum=3e-4),
         train=TrainSpec(batch_videos=15, steps=650_000, lr=1e-2, optimizer="sgd", num_workers=8,
                         checkpoint_every=5000, eval_clips=5000),
         synth=SynthSpec(n_videos=50_000, n_eval=5000),
