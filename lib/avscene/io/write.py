@@ -33,7 +33,8 @@ def write_av(target: str | Path | BinaryIO, frames: np.ndarray, audio: np.ndarra
     ``video_start`` / ``audio_start`` (seconds) offset each stream's first timestamp, as real files do.
     ``frame_times`` float ``[T]`` (seconds, increasing) writes variable-frame-rate video instead: frame
     ``i`` is presented at ``frame_times[i]`` (rounded to 1/90000 s; ``fps`` is then only the nominal rate
-    and ``video_start`` is ignored). Containers with a fixed frame rate (AVI) cannot hold it.
+    and ``video_start`` is ignored). Containers with a fixed frame rate (AVI) cannot hold it, nor a
+    ``video_start`` that is not a whole number of frames.
     """
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
@@ -43,6 +44,9 @@ def write_av(target: str | Path | BinaryIO, frames: np.ndarray, audio: np.ndarra
     if pix_fmt.startswith("yuv") and (h % 2 or w % 2):
         raise ValueError(f"{video_codec} with {pix_fmt} needs even frame sizes, got {w}x{h}")
     rate = as_fraction(fps)
+    if frame_times is None and abs(video_start * rate - round(video_start * rate)) > 1e-6:
+        # a start between frame ticks needs the fine time base of the VFR path (else it is rounded)
+        frame_times = video_start + np.arange(t) / float(rate)
     if frame_times is not None:
         frame_times = np.asarray(frame_times, dtype=np.float64)
         if frame_times.shape != (t,) or np.any(np.diff(frame_times) <= 0):

@@ -1,0 +1,73 @@
+"""The clip cache returns the same ``Clip`` as ``load_clip`` and notices changed sources."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from avscene import config
+from avscene.io import ClipCache, ClipRangeError, load_clip
+from media_factory import burst_onsets, flash_onsets, make_flash_tone
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    return make_flash_tone(tmp_path_factory.mktemp("cache") / "src.mkv", kind="mkv", fps=29.97,
+                           sample_rate=22050, duration=2.6, audio_start=0.5, size=(48, 64))
+
+
+def test_cache_matches_load_clip(source, tmp_path):
+    m = config.get("smoke").media
+    cache = ClipCache.from_profile(tmp_path / "cache", config.get("smoke"))
+    folder = cache.build(source.path)
+    assert np.load(folder / "frames.npy", mmap_mode="r").shape[1] == m.frame_size
+    assert np.load(folder / "audio.npy", mmap_mode="r").dtype == np.int16
+    reader = cache.open(source.path)
+    for k in (0, 3, 7):  # starts on the cache's frame grid: identical frames
+        start = reader.start + k / m.fps
+        got = cache.load(source.path, start, 1.0)
+        want = load_clip(source.path, start, 1.0, fps=m.fps, sample_rate=m.sample_rate, channels=m.channels,
+                         size=m.frame_size)
+        assert got.frames.shape == want.frames.shape and got.audio.shape == want.audio.shape
+        np.testing.assert_array_equal(got.frames, want.frames)
+        # same audio up to timestamp precision: Matroska rounds the seek point's time to 1 ms, and the
+        # resampler's sub-sample phase follows where decoding began (<= half an output sample)
+        np.testing.assert_allclose(burst_onsets(got.audio, start, m.sample_rate),
+                                   burst_onsets(want.audio, start, m.sample_rate), atol=1e-3 + 1 / m.sample_rate)
+        np.testing.assert_allclose(np.abs(got.audio).max(), np.abs(want.audio).max(), atol=0.02)
+        assert got.start == want.start and got.fps == want.fps and got.sample_rate == want.sample_rate
+    off = cache.load(source.path, reader.start + 0.31, 1.2)  # off the grid: still within a frame
+    events = [e for e in source.events if off.start <= e <= off.start + 1.0]
+    for e in events:
+        f = flash_onsets(off.frames, off.start, m.fps)
+        b = burst_onsets(off.audio, off.start, m.sample_rate)
+        assert np.min(np.abs(f - e)) <= 1 / m.fps + 1e-3 and np.min(np.abs(b - e)) <= 1 / m.fps
+    with pytest.raises(ClipRangeError, match="outside"):
+        cache.load(source.path, reader.end - 0.5, 1.0)
+    with pytest.raises(ClipRangeError):
+        cache.load(source.path, reader.start - 0.3, 1.0)
+
+
+def test_cache_rebuilds_when_source_changes(source, tmp_path):
+    cache = ClipCache(tmp_path / "c", fps=10, sample_rate=8000, channels=1, frame_size=24)
+    copy = tmp_path / "copy.mkv"
+    copy.write_bytes(source.path.read_bytes())
+    cache.build(copy)
+    assert cache.is_fresh(copy)
+    first = cache.open(copy).frames.shape[0]
+    make_flash_tone(copy, kind="mkv", fps=25, sample_rate=16000, duration=1.5)
+    os.utime(copy, ns=(1, 1))
+    assert not cache.is_fresh(copy)
+    clip = cache.load(copy, 0.0, 1.0)
+    assert cache.is_fresh(copy) and cache.open(copy).frames.shape[0] != first
+    assert clip.frames.shape == (10, 24, 32, 3) and clip.audio.shape == (1, 8000)
+
+
+def test_build_all_parallel_reports_failures(source, tmp_path):
+    bad = tmp_path / "bad.mp4"
+    bad.write_text("nope")
+    cache = ClipCache(tmp_path / "c", fps=10, sample_rate=8000, channels=2, frame_size=24)
+    failures = cache.build_all([source.path, bad], workers=2)
+    assert list(failures) == [str(bad)] and "bad.mp4" in failures[str(bad)]
+    assert cache.is_fresh(source.path)
