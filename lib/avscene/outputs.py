@@ -17,6 +17,7 @@ from . import runtime
 from .config import Profile
 
 FIGURES_ENV_VAR = "AVSCENE_FIGURES"
+RUNS_ENV_VAR = "AVSCENE_RUNS"
 
 
 def figures_root() -> Path:
@@ -27,6 +28,17 @@ def figures_root() -> Path:
     if (repo / "notebooks").is_dir() and (repo / "lib" / "avscene").is_dir():
         return repo / "figures"
     return Path.cwd() / "figures"
+
+
+def runs_root(profile: Profile) -> Path:
+    """Where training runs and checkpoints live: ``$AVSCENE_RUNS``, else ``runs/<profile>/`` in the
+    repository (or the working directory); ``smoke`` runs share one temporary folder, so notebook 04
+    under nbval finds the checkpoint notebook 03 wrote."""
+    if os.environ.get(RUNS_ENV_VAR):
+        return Path(os.environ[RUNS_ENV_VAR]) / profile.name
+    if profile.name == "smoke":
+        return Path(tempfile.gettempdir()) / "avscene-smoke" / "runs"
+    return figures_root().parent / "runs" / profile.name
 
 
 def _jsonable(value: Any) -> Any:
