@@ -28,3 +28,12 @@ def test_video_bytes_round_trip() -> None:
         n_samples = sum(f.samples for f in c.decode(audio=0))
     assert n_frames == 12
     assert abs(n_samples - 12000) <= 1024  # AAC pads its last frame
+
+
+def test_video_bytes_resamples_rates_aac_cannot_encode() -> None:
+    frames = np.zeros((8, 16, 16, 3), np.uint8)
+    wave = np.sin(np.linspace(0, 400, 8000, dtype=np.float32))[None].repeat(2, 0)  # 2 s at 4 kHz
+    data = display.video_bytes(frames, wave, 4.0, 4000)
+    with av.open(io.BytesIO(data)) as c:
+        a = c.streams.audio[0]
+        assert a.codec_context.name == "aac" and a.rate == 7350

@@ -98,6 +98,20 @@ class SynthSpec:
 
     n_videos: int  # pretext / training videos
     n_eval: int  # held-out videos for every measured claim
+    difficulty: str = "default"  # avscene.synthetic.difficulty preset ("easy" | "default" | "hard")
+
+
+@dataclass(frozen=True)
+class LocalizationSpec:
+    """The sound-source localization benchmark (``avscene.localization``; notebook 04).
+
+    ``dense_levels``: how many of the last spatially strided blocks (conv5_1, conv4_1) the CAM is
+    evaluated densely for (à trous; the same weights, 2**levels finer maps; 0 = the original CAM).
+    """
+
+    n_scenes: int = 8  # evaluation scenes per benchmark kind
+    dense_levels: int = 1
+    batch_size: int = 8
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class Profile:
     train: TrainSpec
     synth: SynthSpec
     seed: int = 0
+    localization: LocalizationSpec = LocalizationSpec()
 
     @property
     def min_shift_frames(self) -> int:
@@ -151,6 +166,7 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=2, steps=4, lr=1e-3, optimizer="adam", num_workers=0,
                         checkpoint_every=2, eval_clips=8),
         synth=SynthSpec(n_videos=8, n_eval=8),
+        localization=LocalizationSpec(n_scenes=6, dense_levels=1, batch_size=6),
     ),
     "cpu": Profile(
         name="cpu",
@@ -162,6 +178,7 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=8, steps=1500, lr=1e-3, optimizer="adam", num_workers=1,
                         checkpoint_every=250, eval_clips=400),
         synth=SynthSpec(n_videos=2000, n_eval=400),
+        localization=LocalizationSpec(n_scenes=200, dense_levels=2, batch_size=16),
     ),
     "colab": Profile(
         name="colab",
@@ -173,6 +190,7 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=12, steps=6000, lr=1e-3, optimizer="adam", num_workers=2,
                         checkpoint_every=500, eval_clips=1000),
         synth=SynthSpec(n_videos=8000, n_eval=1000),
+        localization=LocalizationSpec(n_scenes=500, dense_levels=2, batch_size=16),
     ),
     "gpu": Profile(
         name="gpu",
@@ -184,6 +202,7 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=15, steps=650_000, lr=1e-2, optimizer="sgd", num_workers=8,
                         checkpoint_every=5000, eval_clips=5000),
         synth=SynthSpec(n_videos=50_000, n_eval=5000),
+        localization=LocalizationSpec(n_scenes=1000, dense_levels=1, batch_size=16),
     ),
 }
 

@@ -32,8 +32,11 @@ def audio(wave: Any, sample_rate: int, *, show: bool = True) -> Any:
 
 
 def video_bytes(frames: Any, audio_wave: Any | None, fps: float, sample_rate: int) -> bytes:
-    """Encode uint8 ``[T, H, W, 3]`` frames and float ``[C, N]`` audio as an H.264/AAC mp4 in memory."""
-    from .io import write_av
+    """Encode uint8 ``[T, H, W, 3]`` frames and float ``[C, N]`` audio as an H.264/AAC mp4 in memory.
+
+    Audio at a rate AAC cannot encode (e.g. 4 kHz) is resampled (torchaudio) to the next one that it can.
+    """
+    from .io.write import AAC_RATES, write_av
 
     frames = _numpy(frames)
     pad_h, pad_w = frames.shape[1] % 2, frames.shape[2] % 2  # yuv420p needs even sizes
@@ -42,6 +45,13 @@ def video_bytes(frames: Any, audio_wave: Any | None, fps: float, sample_rate: in
     wave = None if audio_wave is None else np.clip(_numpy(audio_wave).astype(np.float32), -1, 1)
     if wave is not None and wave.ndim == 1:
         wave = wave[None]
+    if wave is not None and sample_rate not in AAC_RATES:
+        import torch
+        import torchaudio
+
+        target = min(r for r in AAC_RATES if r > sample_rate)
+        wave = torchaudio.functional.resample(torch.from_numpy(wave), sample_rate, target).numpy()
+        sample_rate = target
     buf = io.BytesIO()
     write_av(buf, frames, wave, fps, sample_rate, container_format="mp4")
     return buf.getvalue()

@@ -91,14 +91,15 @@ class Outputs:
     def check(self, name: str, value: float, *, at_least: float | None = None,
               at_most: float | None = None, paper: float | str | None = None, unit: str = "") -> float:
         """Record ``value``, print it beside the paper's figure, and assert it lies in its range."""
-        ok = (at_least is None or value >= at_least) and (at_most is None or value <= at_most)
+        value = float(value)
+        ok = bool((at_least is None or value >= at_least) and (at_most is None or value <= at_most))
         bounds = " and ".join(b for b in (f">= {at_least}" if at_least is not None else "",
                                           f"<= {at_most}" if at_most is not None else "") if b)
         paper_txt = f"   (paper: {paper}{unit})" if paper is not None else ""
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {value:.4g}{unit}  expected {bounds or 'any'}"
               f" for profile {self.profile.name!r}{paper_txt}")
-        self.checks.append({"name": name, "value": _jsonable(value), "at_least": at_least,
-                            "at_most": at_most, "paper": paper, "ok": ok})
+        self.checks.append(_jsonable({"name": name, "value": value, "at_least": at_least,
+                                      "at_most": at_most, "paper": paper, "ok": ok}))
         self.record(**{name: value})
         if not ok:
             raise AssertionError(f"{self.notebook}: {name} = {value:.4g}{unit}, expected {bounds}")

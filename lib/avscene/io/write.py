@@ -15,6 +15,8 @@ import numpy as np
 _LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
 _PIX_FMT = {"mjpeg": "yuvj420p", "png": "rgb24", "rawvideo": "rgb24"}
 AUDIO_CHUNK = 1024
+# sample rates FFmpeg's AAC encoder accepts (others, e.g. the smoke profile's 4 kHz, need FLAC or resampling)
+AAC_RATES = frozenset({7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000})
 
 
 def as_fraction(rate: float) -> Fraction:
