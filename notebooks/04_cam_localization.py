@@ -1,0 +1,378 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/avscene/avscene/blob/main/notebooks/04_cam_localization.ipynb)
+#
+# # 04 · Where is the sound? Class activation maps, measured
+#
+# Owens & Efros (§4, Fig. 4) show *where* their network "hears" a sound with **class activation maps**
+# (CAM): the network's last layer, a 1×1×1 convolution to one logit ("are these frames and this sound
+# aligned?"), is applied at every cell of the last convolutional feature map instead of after the global
+# average pooling. Because pooling and a 1×1 convolution are both linear, the map's mean *is* the logit,
+# and each cell says how much that place and time contributes to "aligned". The paper shows the strongest
+# responses qualitatively: drummers, speakers' faces, a hammer.
+#
+# Here the synthetic world gives us what real videos lack, **ground-truth masks of the objects that make
+# the sound**, so we can *measure* localization, compare it with simple baselines, and look for failures:
+#
+# 1. CAMs on scenes with one sounding object and a **silent distractor that moves just as much**, and on
+#    scenes with **off-screen sound**;
+# 2. the strongest and weakest CAM responses, as the paper shows them;
+# 3. the metrics of the sound-localization literature (pointing game, cIoU, cIoU@0.5, AUC) against three
+#    baselines: a centre prior, motion energy (frame differences) and random maps;
+# 4. a frame scrubber and an overlay video (frames + heat map + sound);
+# 5. what CAM cannot do.
+#
+# The benchmark lives in `avscene.localization`, so notebooks 07 (AVOL-Net) and 08 (co-segmentation) score
+# their maps on the very same scenes.
+
+# %%
+# Setup: on Colab, install avscene from its repository (never torch: Colab's builds stay); elsewhere a no-op.
+import os
+import sys
+
+if "google.colab" in sys.modules and not os.path.exists("/content/.avscene-installed"):
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "git+https://github.com/avscene/avscene"], check=True)
+    open("/content/.avscene-installed", "w").close()
+
+from avscene import config, outputs, runtime
+
+runtime.report();
+
+# %% tags=["parameters"]
+PROFILE = os.environ.get("AVSCENE_PROFILE", "cpu")
+
+# %%
+cfg = config.get(PROFILE)
+out = outputs.Outputs("04_cam_localization", cfg)
+runtime.seed_everything(cfg.seed)
+print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.dir}")
+
+# %% [markdown]
+# ## The pretrained network
+#
+# Notebook 03 pretrains the shift network on the synthetic world; `pretext.pretrain` loads that run when it
+# has finished (and trains it otherwise, which takes minutes under `cpu`). Under `smoke` it is a 4-step
+# network that has learned nothing: every number below is then only a test of the plumbing.
+
+# %%
+import numpy as np
+import torch
+
+from avscene import localization as loc
+from avscene import pretext
+
+device = runtime.pick_device()
+pre = pretext.pretrain(cfg, device=device)
+model = pre.model.eval()
+last = pre.history[-1] if pre.history else {}
+print(f"run {pre.run_dir}: step {last.get('step')}, held-out pretext accuracy {last.get('eval_acc')}")
+
+# %% [markdown]
+# ## The benchmark
+#
+# Each scene is one network window (`clip_frames` frames, the centre crop the network sees at evaluation,
+# and the matching audio from the same instant). Three kinds:
+#
+# - **distractor**: one sounding object and one *silent* object of another class. Every class moves at its
+#   events (a ball hops, a mallet strikes, a mouth opens), so "the sound comes from what moves" is right
+#   only half the time. This is the benchmark of record.
+# - **offscreen**: the same, plus a sound with no pixels (at the world's off-screen level).
+# - **offscreen_only**: two silent objects and an off-screen sound as loud as on-screen sound. Nothing on
+#   screen makes the sound, so there is nothing to point at.
+#
+# Ground truth is the union of the masks of the *sounding* objects. A CAM averaged over the window is
+# scored against the pixels a sounding object covers in any frame of the window; per-frame CAMs against the
+# per-frame masks.
+
+# %%
+import time
+
+t0 = time.perf_counter()
+bench = {kind: loc.build(cfg, kind) for kind in loc.KINDS}
+for kind, b in bench.items():
+    print(f"{kind:15s} {len(b)} scenes: frames {b.frames.shape}, audio {b.audio.shape}, "
+          f"sounding area {b.gt_window().mean():.1%} of the frame, silent area {b.distractor_window().mean():.1%}")
+print(f"built in {time.perf_counter() - t0:.1f} s")
+
+# %% [markdown]
+# ## Class activation maps
+#
+# `loc.cam_clips` runs the network's logit layer densely on the last feature map. At small profiles the
+# network's native map is tiny (it strides by 32: 2×2 cells for a 64-pixel crop), so the same trained
+# weights are evaluated *à trous* (`cfg.localization.dense_levels` strided blocks run without their spatial
+# stride, later convolutions dilated): the native CAM is an exact sub-grid of the dense one (checked below),
+# the cells in between are the network's own answers for shifted positions. As in the original we show
+# **abs(cam)** averaged over time; the signed map is scored too.
+
+# %%
+from avscene.localization import baselines, metrics
+
+S, T = cfg.media.crop_size, cfg.media.clip_frames
+L = cfg.localization
+cams, maps = {}, {}
+t0 = time.perf_counter()
+for kind, b in bench.items():
+    r = loc.cam_clips(model, b.frames, b.audio, dense_levels=L.dense_levels, batch_size=L.batch_size,
+                      device=device)
+    cams[kind] = r
+    maps[kind] = {
+        "CAM |abs|": loc.to_frames(r, S).numpy(),
+        "CAM signed": loc.to_frames(r, S, signed=True).numpy(),
+        "CAM native (no à trous)": loc.cam.upsample(
+            r.native.abs().mean(dim=1),
+            loc.cam.geometry(model, S, 0), S).numpy(),
+        "motion energy": baselines.motion_energy(b.frames),
+        "centre prior": baselines.center_prior(len(b), S),
+        "random": baselines.random_maps((len(b), S, S), seed=cfg.seed),
+    }
+print(f"CAMs of {sum(len(b) for b in bench.values())} scenes in {time.perf_counter() - t0:.1f} s; "
+      f"map cells {tuple(cams['distractor'].maps.shape[1:])} (time, height, width), "
+      f"one cell every {cams['distractor'].geometry.stride:g} px")
+
+# %%
+import matplotlib.pyplot as plt
+
+
+def show_scenes(kind: str, idx, title: str, name: str) -> None:
+    """Middle frame | sounding (green) and silent (red) outlines | CAM overlay | motion energy."""
+    b = bench[kind]
+    fig, axes = plt.subplots(len(idx), 4, figsize=(8, 2.1 * len(idx)), squeeze=False)
+    mid = T // 2
+    for row, i in zip(axes, idx):
+        frame = b.frames[i, mid]
+        row[0].imshow(frame)
+        row[1].imshow(frame)
+        for mask, colour in ((b.gt_window()[i], "lime"), (b.distractor_window()[i], "red")):
+            if mask.any():
+                row[1].contour(mask, levels=[0.5], colors=colour, linewidths=1)
+        row[2].imshow(loc.overlay.heatmap(frame, maps[kind]["CAM |abs|"][i]))
+        peak = np.unravel_index(maps[kind]["CAM |abs|"][i].argmax(), (S, S))
+        row[2].plot(peak[1], peak[0], "w+", ms=10, mew=2)
+        row[3].imshow(maps[kind]["motion energy"][i], cmap="magma")
+        row[0].set_ylabel(f"scene {i}\nlogit {float(cams[kind].logits[i]):+.2f}", fontsize=8)
+        for ax in row:
+            ax.set_xticks([]), ax.set_yticks([])
+    for ax, t in zip(axes[0], ("frame", "sounding / silent", "abs(CAM), + = peak", "motion energy")):
+        ax.set_title(t, fontsize=9)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    out.save_figure(fig, name)
+    plt.show()
+
+
+n_show = min(4, len(bench["distractor"]))
+show_scenes("distractor", range(n_show), "one sounding object, one silent moving distractor", "cam_distractor")
+show_scenes("offscreen", range(n_show), "the same with off-screen sound", "cam_offscreen")
+
+# %% [markdown]
+# ## The strongest and the weakest responses
+#
+# The paper picks the videos whose CAM peaks highest. We rank every on-screen scene by the peak of its
+# abs(CAM) (before upsampling) and show both ends of the ranking: does a strong response mean a correct one?
+
+# %%
+peak_val = {k: cams[k].maps.abs().mean(dim=1).flatten(1).max(dim=1).values.numpy() for k in loc.KINDS}
+order = np.argsort(-peak_val["distractor"])
+show_scenes("distractor", order[:n_show], "strongest CAM responses", "cam_strongest")
+show_scenes("distractor", order[::-1][:n_show], "weakest CAM responses", "cam_weakest")
+hits = metrics.pointing(maps["distractor"]["CAM |abs|"], bench["distractor"].gt_window())
+half = max(len(order) // 2, 1)
+print(f"pointing accuracy of the stronger half {hits[order[:half]].mean():.1%}, "
+      f"of the weaker half {hits[order[half:]].mean() if len(order) > half else float('nan'):.1%}")
+
+# %% [markdown]
+# ## The scores
+#
+# - **Pointing game**: the map's peak lies on a sounding object.
+# - **cIoU** at a stated threshold: the map is min-max normalised and binarised at **0.5** (half its range),
+#   then `cIoU = Σ(P·G) / (ΣG + Σ P·[G=0])`. The LVS / EZ-VSL code binarises at the map's median instead
+#   (top half of the pixels); with our small objects (a few % of the frame) that rule caps cIoU near the
+#   object's share of the frame, so it is shown only for comparison (last column).
+# - **cIoU@0.5**: the share of scenes with cIoU ≥ 0.5; **AUC**: area under the share of scenes with cIoU ≥ t
+#   for t = 0, 0.05, …, 1 (0.025 for maps that never overlap the object, 1 for perfect ones).
+#
+# "CAM native" is the network's own map without the dense evaluation. When it has only 2×2 cells its peak
+# always sits in a corner cell, and the upsampled peak lands near the frame's edge, away from the objects:
+# a coarse map cannot win the pointing game whatever the network has learned.
+
+# %%
+scores = {}
+for kind in ("distractor", "offscreen"):
+    gt = bench[kind].gt_window()
+    scores[kind] = {name: metrics.score(m, gt) for name, m in maps[kind].items()}
+    print(f"\n{kind} ({len(gt)} scenes, time-averaged maps)")
+    print(metrics.table(scores[kind]))
+
+# per frame: CAM interpolated linearly along time to every frame, against every frame's masks
+b = bench["distractor"]
+per_frame = loc.to_frames(cams["distractor"], S, per_frame=T).numpy()
+motion_pf = baselines.motion_energy(b.frames, per_frame=True)
+on = b.gt.any(axis=(2, 3))  # frames where a sounding object is visible
+pf_scores = {"CAM |abs| per frame": metrics.score(per_frame[on], b.gt[on]),
+             "motion energy per frame": metrics.score(motion_pf[on], b.gt[on])}
+print(f"\ndistractor, per frame ({int(on.sum())} frames)")
+print(metrics.table(pf_scores))
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3))
+names = list(scores["distractor"])
+x = np.arange(len(names))
+for j, kind in enumerate(("distractor", "offscreen")):
+    ax.bar(x + 0.4 * j - 0.2, [100 * scores[kind][n].pointing for n in names], 0.4, label=kind)
+ax.set_xticks(x, names, rotation=20, ha="right", fontsize=8)
+ax.set_ylabel("pointing accuracy (%)")
+ax.set_ylim(0, 100)
+ax.legend(fontsize=8)
+ax.set_title("pointing game: is the peak on the sounding object?")
+out.save_figure(fig, "pointing")
+plt.show()
+
+# %% [markdown]
+# ## Off-screen sound: a map always has a peak
+#
+# When nothing on screen makes the sound, the right answer is "nowhere". A CAM cannot say that: it is
+# normalised for display, and its peak always lands somewhere. What can tell the cases apart is the
+# *size* of the response (and the logit): compare the peaks of scenes with and without an on-screen source.
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 2.8))
+for kind in loc.KINDS:
+    ax.hist(peak_val[kind], bins=20, alpha=0.5, label=kind)
+ax.set_xlabel("peak of abs(CAM), time-averaged (logit units)")
+ax.set_ylabel("scenes")
+ax.legend(fontsize=8)
+out.save_figure(fig, "offscreen_peaks")
+plt.show()
+only = bench["offscreen_only"]
+on_silent = metrics.pointing(maps["offscreen_only"]["CAM |abs|"], only.distractor_window()).mean()
+print(f"mean peak: distractor {peak_val['distractor'].mean():.3f}, offscreen {peak_val['offscreen'].mean():.3f}, "
+      f"offscreen_only {peak_val['offscreen_only'].mean():.3f}; with no on-screen source the peak lands on a "
+      f"silent object in {on_silent:.0%} of scenes")
+logit = {k: float(cams[k].logits.mean()) for k in loc.KINDS}
+print("mean alignment logit:", {k: round(v, 3) for k, v in logit.items()})
+
+# %% [markdown]
+# ## A control: does the map follow the sound?
+#
+# If the map depends on the audio, giving each scene *another scene's* soundtrack should move it (and the
+# pointing accuracy should fall towards the motion-energy level). If it does not move, the network's map
+# shows what is visually salient, not what sounds.
+
+# %%
+b = bench["distractor"]
+swapped = loc.cam_clips(model, b.frames, np.roll(b.audio, 1, axis=0), dense_levels=L.dense_levels,
+                        batch_size=L.batch_size, device=device)
+swap_score = metrics.score(loc.to_frames(swapped, S).numpy(), b.gt_window())
+print(f"pointing with the scene's own audio {scores['distractor']['CAM |abs|'].pointing:.1%}, "
+      f"with another scene's audio {swap_score.pointing:.1%}, motion energy "
+      f"{scores['distractor']['motion energy'].pointing:.1%}")
+
+# %% [markdown]
+# ## Scrub through a scene
+#
+# Drag the slider to step through the frames of the best-localized distractor scene with its per-frame CAM
+# (interpolated linearly in time, as `sep_video.py --cam` does). The widget needs a live kernel; in a batch
+# run it is built but stays still.
+
+# %%
+import io
+
+import ipywidgets as widgets
+from IPython.display import display
+from PIL import Image
+
+ciou_cam = metrics.ciou(maps["distractor"]["CAM |abs|"], b.gt_window())
+best = int(np.argmax(ciou_cam + hits))
+scrub = loc.overlay.heatmap(b.frames[best], per_frame[best])
+
+
+def png(frame: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(frame).save(buf, format="png")
+    return buf.getvalue()
+
+
+image = widgets.Image(value=png(scrub[0]), format="png", width=4 * S)
+slider = widgets.IntSlider(value=0, min=0, max=T - 1, description="frame")
+slider.observe(lambda change: setattr(image, "value", png(scrub[change["new"]])), names="value")
+display(widgets.VBox([slider, image]))
+
+# %% [markdown]
+# ## The overlay video
+#
+# Frames, the per-frame heat map (the original's overlay: 97th-percentile scaling, no tint below half of
+# it, jet colours blended at most 35 %) and the sound, in sync; saved as `overlay.mp4` beside the figures.
+
+# %%
+video = loc.overlay.overlay_video(b.frames[best], per_frame[best], b.audio[best], cfg.media.fps,
+                                  cfg.media.sample_rate, path=out.path("overlay.mp4"))
+print(f"scene {best}: {len(video) / 1e3:.0f} kB written to {out.path('overlay.mp4')}")
+
+# %% [markdown]
+# ## What CAM cannot do
+#
+# - **It explains the alignment logit, not the sound.** A cell is bright when the frames there make "aligned"
+#   more likely; a silent object whose motion happens to correlate with the soundtrack lights up too. The
+#   audio-swap control above says how much the map actually depends on what is heard.
+# - **It cannot say "nowhere".** With the source off screen the map still has a peak; only its magnitude
+#   (or the logit) hints that nothing visible is sounding.
+# - **abs() hides the sign.** The original shows abs(cam): evidence *against* alignment (negative cells)
+#   looks as bright as evidence for it. The signed map is scored beside it above.
+# - **It is coarse.** The network strides by 32 (16 for the CAM model); even evaluated densely a cell sees a
+#   large receptive field, so two objects close together blur into one blob and masks cannot be recovered.
+# - **It does not separate sources.** With two sounding objects one map covers both; telling which pixels
+#   make which sound needs a separation model (notebooks 06 and 08).
+
+# %% [markdown]
+# ## Self-check
+#
+# Under every profile: the dense CAM contains the native CAM exactly, `mean(cam)` is the network's logit,
+# every score lies in [0, 1], and the overlay video was written. Under the learning profiles the acceptance
+# test of this step: on the distractor benchmark CAM pointing accuracy ≥ 80 % and at least 20 points above
+# motion energy.
+
+# %%
+r = cams["distractor"]
+with torch.no_grad():
+    f = torch.from_numpy(b.frames[:L.batch_size]).to(device).permute(0, 4, 1, 2, 3).float() / 127.5 - 1
+    a = torch.from_numpy(b.audio[:L.batch_size]).to(device)
+    native = model.cam(f, a).cpu()
+    logits = model(f, a).cpu()
+scale = 1.0 + float(native.abs().max())  # float32 sums in another order: compare relative to the map's size
+gap = float((r.native[:len(native)] - native).abs().max()) / scale
+mean_gap = float((native.mean(dim=(1, 2, 3)) - logits).abs().max()) / scale
+assert r.maps.shape == (len(b), *r.maps.shape[1:]) and r.maps.shape[-1] == r.native.shape[-1] * 2 ** L.dense_levels
+assert maps["distractor"]["CAM |abs|"].shape == (len(b), S, S)
+ranges = [getattr(s, k) for sc in scores.values() for s in sc.values()
+          for k in ("pointing", "ciou", "ciou_at_05", "auc", "ciou_median")]
+sd = scores["distractor"]
+out.check("dense CAM minus native CAM (relative)", gap, at_most=1e-5)
+out.check("mean(cam) minus logit (relative)", mean_gap, at_most=1e-5)
+out.check("scores outside [0, 1]", sum(not 0 <= v <= 1 for v in ranges), at_most=0)
+out.check("baselines scored", sum(np.isfinite(sd[n].pointing) for n in ("motion energy", "centre prior", "random")),
+          at_least=3)
+out.check("overlay video bytes", out.path("overlay.mp4").stat().st_size, at_least=1000)
+out.record(scores={k: {n: s.as_dict() for n, s in v.items()} for k, v in scores.items()},
+           per_frame={n: s.as_dict() for n, s in pf_scores.items()}, swapped_audio=swap_score.as_dict(),
+           mean_peak={k: float(v.mean()) for k, v in peak_val.items()}, mean_logit=logit,
+           offscreen_only_peak_on_silent=float(on_silent))
+if cfg.name != "smoke":
+    out.check("CAM pointing accuracy, distractor scenes", sd["CAM |abs|"].pointing, at_least=0.80)
+    out.check("CAM pointing minus motion energy (points)",
+              100 * (sd["CAM |abs|"].pointing - sd["motion energy"].pointing), at_least=20)
+print(f"notebook 04 complete in {out.wall_time_s:.1f} s")
