@@ -45,3 +45,23 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
 
 def dump_json(result: dict[str, Any]) -> str:
     return json.dumps(result, indent=2, default=str)
+
+
+def measure_matmul_flops(n: int = 2048, *, device: str = "cpu", dtype: Any = None,
+                         min_seconds: float = 2.0) -> float:
+    """The machine's achievable dense matmul rate: FLOP/s of ``[n, n] @ [n, n]`` (fp32 by default),
+    ``2 n³`` FLOPs per call, measured on ``device`` with the current thread settings. Model benchmarks
+    quote their FLOP/s as a fraction of this, measured in the same run."""
+    import torch
+
+    dtype = dtype or torch.float32
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    out = torch.empty(n, n, device=device, dtype=dtype)
+    sync = torch.cuda.synchronize if torch.device(device).type == "cuda" else (lambda: None)
+
+    def call() -> None:
+        torch.mm(a, b, out=out)
+        sync()
+
+    return rate(call, 2.0 * n**3, warmup=2, min_seconds=min_seconds)["items_per_s"]
