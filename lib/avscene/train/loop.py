@@ -26,6 +26,8 @@ Batch = dict[str, torch.Tensor]
 
 
 class Task(Protocol):
+    """Turns a batch into a loss; may define ``on_step(step)`` to follow a schedule (e.g. a curriculum)."""
+
     def loss(self, model: nn.Module, batch: Batch) -> tuple[torch.Tensor, dict[str, float]]: ...
 
 
@@ -133,6 +135,8 @@ class Trainer:
     # ---------------------------------------------------------------- training
     def train_step(self, batch: Batch) -> dict[str, float]:
         self.net.train()
+        if hasattr(self.task, "on_step"):
+            self.task.on_step(self.step)
         autocast = (torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype
                     else contextlib.nullcontext())
         with autocast:

@@ -1,0 +1,187 @@
+"""The shift pretext task: its loss, its held-out evaluation, the controls and the offset sweep.
+
+Owens & Efros §3.1, §3.3 (notebook 03). Every batch holds both examples of each video, the aligned one
+(label 1) and the shifted one (label 0), which share their frames; the loss is sigmoid cross-entropy on
+the network's single logit and accuracy is ``(logit > 0) == label`` (reference notes §1.3).
+
+The controls show that a trained network uses synchrony and nothing else: with the audio zeroed, with
+the frames frozen (the window's first frame repeated) or with the "aligned" audio taken from another
+video, the aligned and shifted examples become indistinguishable to a sync detector and accuracy must
+fall to chance. The offset sweep scores one frame window against audio windows offset by ``-k..k``
+frames; a sync detector peaks at offset zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import sampling
+from .config import Profile
+from .datasets.shift import ShiftDataset, collate, to_device
+from .datasets.sources import VideoSource
+
+CONTROLS = ("audio_zeroed", "frames_frozen", "other_video_audio")
+
+
+def pair_logits(model: nn.Module, frames: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+    """Logits ``[B, 2]`` (aligned, shifted) for frames ``[B, 3, T, H, W]`` and audio ``[B, 2, C, N]``."""
+    b = frames.shape[0]
+    logits = model(torch.cat([frames, frames]), torch.cat([audio[:, 0], audio[:, 1]]))
+    return logits.view(2, b).t()
+
+
+@dataclass
+class ShiftTask:
+    """``avscene.train`` task: both examples of each video, sigmoid cross-entropy, accuracy.
+
+    ``lowfps_until``: for steps before it, frames are subsampled 4x in time (the original's
+    low-frame-rate warm start, ``shift_lowfps``; reference notes §1.2), with the same audio.
+    """
+
+    lowfps_until: int = 0
+    step: int = 0
+
+    def on_step(self, step: int) -> None:
+        self.step = step
+
+    def loss(self, model: nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        frames = batch["frames"]
+        if self.step < self.lowfps_until:
+            frames = frames[:, :, ::4]
+        logits = pair_logits(model, frames, batch["audio"])
+        labels = torch.zeros_like(logits)
+        labels[:, 0] = 1.0
+        loss = F.binary_cross_entropy_with_logits(logits.float(), labels)
+        acc = ((logits > 0).float() == labels).float().mean()
+        return loss, {"acc": float(acc)}
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, dataset: ShiftDataset, n: int, *, batch_size: int = 16,
+             controls: tuple[str, ...] = (), device: torch.device | None = None) -> dict[str, float]:
+    """Held-out pretext accuracy on items ``0..n-1`` of ``dataset`` (and each control's accuracy).
+
+    Also returns ``pair_acc``: the share of videos whose aligned logit beats their shifted one.
+    """
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    correct = {name: 0.0 for name in ("acc", "pair_acc", *controls)}
+    count = 0
+    for first in range(0, n, batch_size):
+        batch = to_device(collate([dataset[i] for i in range(first, min(n, first + batch_size))]), device)
+        frames, audio = batch["frames"], batch["audio"]
+        logits = pair_logits(model, frames, audio)
+        correct["acc"] += float((logits[:, 0] > 0).sum() + (logits[:, 1] <= 0).sum()) / 2
+        correct["pair_acc"] += float((logits[:, 0] > logits[:, 1]).sum())
+        for name in controls:
+            f, a = frames, audio
+            if name == "audio_zeroed":
+                a = torch.zeros_like(audio)
+            elif name == "frames_frozen":
+                f = frames[:, :, :1].expand_as(frames).contiguous()
+            elif name == "other_video_audio":  # the 'aligned' audio comes from the next video of the batch
+                a = torch.stack([audio.roll(1, dims=0)[:, 0], audio[:, 1]], dim=1)
+            else:
+                raise ValueError(f"unknown control {name!r}; choose from {CONTROLS}")
+            lg = pair_logits(model, f, a)
+            correct[name] += float((lg[:, 0] > 0).sum() + (lg[:, 1] <= 0).sum()) / 2
+        count += frames.shape[0]
+    model.train(was_training)
+    return {k: v / count for k, v in correct.items()}
+
+
+@torch.no_grad()
+def offset_sweep(model: nn.Module, source: VideoSource, cfg: Profile, offsets: np.ndarray, n_videos: int, *,
+                 batch_size: int = 16, device: torch.device | None = None) -> np.ndarray:
+    """Mean probability of "aligned" for audio offset by each of ``offsets`` (frames) ``-> [K]``.
+
+    The frame window sits in the middle of each of the first ``n_videos`` videos (centre crop); the audio
+    window starts ``offset`` frames later (negative: earlier). Offsets must keep the audio inside the video.
+    """
+    from .datasets.shift import AUDIO_SCALE
+
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    m = cfg.media
+    c = m.crop_size
+    scores = np.zeros((n_videos, len(offsets)))
+    for v in range(n_videos):
+        frames, audio = source.read(v)
+        start = (int(source.n_frames[v]) - m.clip_frames) // 2
+        if start + offsets.min() < 0 or start + offsets.max() + m.clip_frames > source.n_frames[v]:
+            raise ValueError(f"video {v}: offsets {offsets.min()}..{offsets.max()} leave the video")
+        y, x = (frames.shape[1] - c) // 2, (frames.shape[2] - c) // 2
+        clip = torch.from_numpy(np.ascontiguousarray(frames[start:start + m.clip_frames, y:y + c, x:x + c]))
+        clip = clip.to(device).permute(3, 0, 1, 2).float().div_(127.5).sub_(1.0)
+        j = sampling.audio_offset(start + offsets, m.fps, m.sample_rate)
+        windows = np.stack([audio[:, k:k + m.clip_samples] for k in j])  # [K, C, N]
+        wav = torch.from_numpy(windows).to(device).float().div_(AUDIO_SCALE)
+        for first in range(0, len(offsets), batch_size):
+            a = wav[first:first + batch_size]
+            logits = model(clip.unsqueeze(0).expand(len(a), -1, -1, -1, -1).contiguous(), a)
+            scores[v, first:first + len(a)] = torch.sigmoid(logits.float()).cpu().numpy()
+    model.train(was_training)
+    return scores.mean(axis=0)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pretraining on the synthetic world (notebook 03), reused by every notebook that needs the features.
+
+@dataclass
+class Pretrained:
+    """A pretrained network, where its run lives, and its training log rows."""
+
+    model: nn.Module
+    run_dir: "Path"
+    history: list[dict]
+
+
+def default_run_dir(cfg: Profile, name: str = "pretrain") -> "Path":
+    from .outputs import runs_root
+
+    return runs_root(cfg) / name
+
+
+def pretrain(cfg: Profile, *, run_dir: "Path | None" = None, retrain: bool = False,
+             difficulty: str | None = None, steps: int | None = None, eval_every: int | None = None,
+             device: torch.device | None = None, **net_overrides) -> Pretrained:
+    """Train (or resume, or load when finished) the shift network on the synthetic world under ``cfg``.
+
+    ``retrain=True`` discards an existing run. Returns the model in eval mode.
+    """
+    import shutil
+    from pathlib import Path
+
+    from . import runtime
+    from .datasets.sources import SyntheticSource
+    from .models import ShiftNet
+    from .train import LoaderSource, LoopSpec, Trainer
+
+    run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
+    if retrain and run_dir.exists():
+        shutil.rmtree(run_dir)
+    device = device or runtime.pick_device()
+    runtime.seed_everything(cfg.seed)
+    t = cfg.train
+    steps = steps or t.steps
+    train_src = SyntheticSource.pretext(cfg, "train", difficulty)
+    eval_src = SyntheticSource.pretext(cfg, "eval", difficulty)
+    train_ds = ShiftDataset(train_src, cfg, seed=cfg.seed, train=True)
+    eval_ds = ShiftDataset(eval_src, cfg, seed=cfg.seed + 1, train=False)
+    model = ShiftNet.from_config(cfg, **net_overrides)
+    source = LoaderSource(train_ds, t.batch_videos, steps, num_workers=t.num_workers, collate=collate,
+                          to_device=to_device)
+    spec = LoopSpec(steps=steps, lr=t.lr, optimizer=t.optimizer, checkpoint_every=t.checkpoint_every,
+                    eval_every=eval_every or max(steps // 10, 1), log_every=max(min(50, steps // 20), 1))
+    n_eval = min(t.eval_clips, len(eval_ds))
+    trainer = Trainer(model, ShiftTask(), source, spec, run_dir, device=device,
+                      evaluate=lambda m: evaluate(m, eval_ds, n_eval, batch_size=2 * t.batch_videos))
+    history = trainer.fit()
+    model.eval()
+    return Pretrained(model, run_dir, history)
