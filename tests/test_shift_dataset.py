@@ -109,7 +109,7 @@ def test_batches_balanced_and_halves_share_frames() -> None:
     assert f.shape[0] == a.shape[0] == 8
     assert torch.equal(f[:4], f[4:]), "aligned and shifted examples share their frames"
     assert torch.equal(a[:4], batch["audio"][:, 0]) and torch.equal(a[4:], batch["audio"][:, 1])
-    assert abs(float(loss) - float(np.log(2))) < 1e-6  # logit 0 on 4 positives + 4 negatives
+    assert abs(float(loss.detach()) - float(np.log(2))) < 1e-6  # logit 0 on 4 positives + 4 negatives
     assert metrics["acc"] == 0.5
 
 

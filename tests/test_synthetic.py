@@ -196,3 +196,39 @@ def test_write_dataset_round_trip(tmp_path, profile):
     assert np.abs(frames.astype(int) - clip.frames).mean() < 6  # H.264 at crf 18
     write_dataset(tmp_path, ds)  # resumes: existing clips are skipped, the manifest is rewritten
     assert len(json.loads((tmp_path / "manifest.json").read_text())["clips"]) == 2
+
+
+def test_flash_brightens_objects_right_after_their_events():
+    """The curriculum's warm-up world: objects flash toward white at their own events, and only then."""
+    import numpy as np
+
+    from avscene import config
+    from avscene.synthetic import World
+    from avscene.synthetic.difficulty import get
+
+    media = config.get("cpu").media
+    plain = World(media, get("warmup").replace(flash=0.0), seed=3).clip(0)
+    flashy = World(media, "warmup", seed=3).clip(0)
+    assert np.array_equal(plain.masks, flashy.masks) and np.array_equal(plain.audio, flashy.audio)
+    events = flashy.events[0]
+    frame = int(np.ceil(events[len(events) // 2] * media.fps))  # first frame at or after an event
+    m = flashy.masks[0, frame]
+    assert flashy.frames[frame][m].mean() > plain.frames[frame][m].mean() + 20
+    quiet = [k for k in range(flashy.frames.shape[0])
+             if np.all(np.abs(k / media.fps - events) > 1.0) and k / media.fps > events[0]]
+    for k in quiet[:3]:  # a second after any event the flash has faded (exp(-1 / 0.15) ~ 0.1 %)
+        mk = flashy.masks[0, k]
+        assert abs(float(flashy.frames[k][mk].mean()) - float(plain.frames[k][mk].mean())) < 1.0
+
+
+def test_warmup_backdrop_is_plain():
+    import numpy as np
+
+    from avscene import config
+    from avscene.synthetic import World
+
+    clip = World(config.get("cpu").media, "warmup", seed=1).clip(0)
+    background = clip.frames[~clip.masks.any(axis=0)]
+    assert background.std() == 0  # only the object carries picture content
+    textured = World(config.get("cpu").media, "default", seed=1).clip(0)
+    assert textured.frames[~textured.masks.any(axis=0)].std() > 5

@@ -90,6 +90,7 @@ class TrainSpec:
     num_workers: int
     checkpoint_every: int
     eval_clips: int
+    lr_drop_at: float = 1.0  # fraction of the steps after which the lr is divided by 10 (1.0: constant, the paper's)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class SynthSpec:
     n_videos: int  # pretext / training videos
     n_eval: int  # held-out videos for every measured claim
     difficulty: str = "default"  # avscene.synthetic.difficulty preset ("easy" | "default" | "hard")
+    # pretraining curriculum: (preset, until_step) phases before ``difficulty`` takes over (notebook 03)
+    curriculum: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,19 +168,19 @@ _PROFILES: dict[str, Profile] = {
         net=NetSpec(width=4, bn_momentum=0.1),
         train=TrainSpec(batch_videos=2, steps=4, lr=1e-3, optimizer="adam", num_workers=0,
                         checkpoint_every=2, eval_clips=8),
-        synth=SynthSpec(n_videos=8, n_eval=8),
+        synth=SynthSpec(n_videos=8, n_eval=8, curriculum=(("warmup", 2),)),
         localization=LocalizationSpec(n_scenes=6, dense_levels=1, batch_size=6),
     ),
     "cpu": Profile(
         name="cpu",
         description="a 2-core laptop in minutes; models really learn on the synthetic world",
         media=MediaSpec(fps=15.0, sample_rate=8000, channels=2, clip_frames=48,
-                        video_seconds=8.0, frame_size=72, crop_size=64),
+                        video_seconds=8.0, frame_size=36, crop_size=32),
         shift=ShiftSpec(max_overlap_frames=23),
-        net=NetSpec(width=16, bn_momentum=0.01),
-        train=TrainSpec(batch_videos=8, steps=1500, lr=1e-3, optimizer="adam", num_workers=1,
-                        checkpoint_every=250, eval_clips=400),
-        synth=SynthSpec(n_videos=2000, n_eval=400),
+        net=NetSpec(width=16, bn_momentum=0.02),
+        train=TrainSpec(batch_videos=8, steps=3000, lr=1e-3, optimizer="adam", num_workers=1,
+                        checkpoint_every=500, eval_clips=400, lr_drop_at=0.8),
+        synth=SynthSpec(n_videos=10_000, n_eval=400, curriculum=(("warmup", 1000),)),
         localization=LocalizationSpec(n_scenes=200, dense_levels=2, batch_size=16),
     ),
     "colab": Profile(
@@ -189,7 +192,7 @@ _PROFILES: dict[str, Profile] = {
         net=NetSpec(width=32, bn_momentum=0.003),
         train=TrainSpec(batch_videos=12, steps=6000, lr=1e-3, optimizer="adam", num_workers=2,
                         checkpoint_every=500, eval_clips=1000),
-        synth=SynthSpec(n_videos=8000, n_eval=1000),
+        synth=SynthSpec(n_videos=20_000, n_eval=1000, curriculum=(("warmup", 1000),)),
         localization=LocalizationSpec(n_scenes=500, dense_levels=2, batch_size=16),
     ),
     "gpu": Profile(
@@ -201,7 +204,7 @@ _PROFILES: dict[str, Profile] = {
         net=NetSpec(width=64, bn_momentum=3e-4),
         train=TrainSpec(batch_videos=15, steps=650_000, lr=1e-2, optimizer="sgd", num_workers=8,
                         checkpoint_every=5000, eval_clips=5000),
-        synth=SynthSpec(n_videos=50_000, n_eval=5000),
+        synth=SynthSpec(n_videos=50_000, n_eval=5000, curriculum=(("warmup", 2000),)),
         localization=LocalizationSpec(n_scenes=1000, dense_levels=1, batch_size=16),
     ),
 }

@@ -40,9 +40,12 @@ class ShiftTask:
 
     ``lowfps_until``: for steps before it, frames are subsampled 4x in time (the original's
     low-frame-rate warm start, ``shift_lowfps``; reference notes §1.2), with the same audio.
+    ``pair_weight``: weight of an added ranking term ``softplus(logit_shifted - logit_aligned)`` that
+    compares each video's two examples directly (0 = the paper's loss alone).
     """
 
     lowfps_until: int = 0
+    pair_weight: float = 0.0
     step: int = 0
 
     def on_step(self, step: int) -> None:
@@ -57,7 +60,10 @@ class ShiftTask:
         labels[:, 0] = 1.0
         loss = F.binary_cross_entropy_with_logits(logits.float(), labels)
         acc = ((logits > 0).float() == labels).float().mean()
-        return loss, {"acc": float(acc)}
+        metrics = {"acc": float(acc), "pair_acc": float((logits[:, 0] > logits[:, 1]).float().mean())}
+        if self.pair_weight:
+            loss = loss + self.pair_weight * F.softplus(logits[:, 1] - logits[:, 0]).float().mean()
+        return loss, metrics
 
 
 @torch.no_grad()
@@ -93,6 +99,21 @@ def evaluate(model: nn.Module, dataset: ShiftDataset, n: int, *, batch_size: int
         count += frames.shape[0]
     model.train(was_training)
     return {k: v / count for k, v in correct.items()}
+
+
+def baseline_scores(dataset: ShiftDataset, n: int, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """The motion-energy x audio-envelope baseline's scores on the same items ``evaluate`` uses:
+    aligned ``[n]`` and shifted ``[n]`` (``avscene.sync_baseline.sync_score``)."""
+    from .sync_baseline import sync_score
+
+    pos, neg = [], []
+    for first in range(0, n, batch_size):
+        batch = collate([dataset[i] for i in range(first, min(n, first + batch_size))])
+        frames = batch["frames"].numpy()  # [B, T, H, W, 3]
+        audio = batch["audio"].numpy().astype(np.float32) / 32767  # [B, 2, C, N]
+        pos.append(sync_score(frames, audio[:, 0]))
+        neg.append(sync_score(frames, audio[:, 1]))
+    return np.concatenate(pos), np.concatenate(neg)
 
 
 @torch.no_grad()
@@ -148,12 +169,26 @@ def default_run_dir(cfg: Profile, name: str = "pretrain") -> "Path":
     return runs_root(cfg) / name
 
 
-def pretrain(cfg: Profile, *, run_dir: "Path | None" = None, retrain: bool = False,
-             difficulty: str | None = None, steps: int | None = None, eval_every: int | None = None,
-             device: torch.device | None = None, **net_overrides) -> Pretrained:
-    """Train (or resume, or load when finished) the shift network on the synthetic world under ``cfg``.
+def curriculum(cfg: Profile) -> list[tuple[str, int]]:
+    """The profile's pretraining phases: ``[(difficulty, until_step), ..., (cfg.synth.difficulty, steps)]``."""
+    return [*cfg.synth.curriculum, (cfg.synth.difficulty, cfg.train.steps)]
 
-    ``retrain=True`` discards an existing run. Returns the model in eval mode.
+
+def curriculum_boundaries(cfg: Profile) -> list[int]:
+    """Steps at which the curriculum changes world."""
+    return [until for _, until in cfg.synth.curriculum]
+
+
+def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_source: VideoSource | None = None,
+             run_dir: "Path | None" = None, retrain: bool = False, steps: int | None = None,
+             eval_every: int | None = None, device: torch.device | None = None, task: ShiftTask | None = None,
+             **net_overrides) -> Pretrained:
+    """Train (or resume, or load when finished) the shift network under ``cfg``; returns it in eval mode.
+
+    Sources default to the synthetic world, with the profile's curriculum (``cfg.synth.curriculum``);
+    real videos come as ``CacheSource``s (``python -m avscene.train pretrain --data ...``). The held-out
+    evaluation during training uses ``cfg.train.eval_clips`` items of ``eval_source``.
+    ``retrain=True`` discards an existing run in ``run_dir`` (default ``runs/<profile>/pretrain``).
     """
     import shutil
     from pathlib import Path
@@ -161,26 +196,36 @@ def pretrain(cfg: Profile, *, run_dir: "Path | None" = None, retrain: bool = Fal
     from . import runtime
     from .datasets.sources import SyntheticSource
     from .models import ShiftNet
-    from .train import LoaderSource, LoopSpec, Trainer
+    from .train import LoaderSource, LoopSpec, StepPhases, Trainer, distributed, make_optimizer
 
     run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
-    if retrain and run_dir.exists():
+    if retrain and run_dir.exists() and distributed.rank() == 0:
         shutil.rmtree(run_dir)
     device = device or runtime.pick_device()
     runtime.seed_everything(cfg.seed)
     t = cfg.train
     steps = steps or t.steps
-    train_src = SyntheticSource.pretext(cfg, "train", difficulty)
-    eval_src = SyntheticSource.pretext(cfg, "eval", difficulty)
-    train_ds = ShiftDataset(train_src, cfg, seed=cfg.seed, train=True)
-    eval_ds = ShiftDataset(eval_src, cfg, seed=cfg.seed + 1, train=False)
+    if train_source is None:
+        phases = [(d, until) for d, until in curriculum(cfg) if until > 0]
+        datasets = [ShiftDataset(SyntheticSource.pretext(cfg, "train", d), cfg, seed=cfg.seed, train=True)
+                    for d, _ in phases]
+        train_ds = (datasets[0] if len(datasets) == 1 else
+                    StepPhases(datasets, [u for _, u in phases[:-1]], t.batch_videos * distributed.world_size()))
+    else:
+        train_ds = ShiftDataset(train_source, cfg, seed=cfg.seed, train=True)
+    eval_source = eval_source or SyntheticSource.pretext(cfg, "eval")
+    eval_ds = ShiftDataset(eval_source, cfg, seed=cfg.seed + 1, train=False)
     model = ShiftNet.from_config(cfg, **net_overrides)
     source = LoaderSource(train_ds, t.batch_videos, steps, num_workers=t.num_workers, collate=collate,
                           to_device=to_device)
     spec = LoopSpec(steps=steps, lr=t.lr, optimizer=t.optimizer, checkpoint_every=t.checkpoint_every,
                     eval_every=eval_every or max(steps // 10, 1), log_every=max(min(50, steps // 20), 1))
     n_eval = min(t.eval_clips, len(eval_ds))
-    trainer = Trainer(model, ShiftTask(), source, spec, run_dir, device=device,
+    optimizer = make_optimizer(model.to(device), t.optimizer, t.lr)
+    drop = int(t.lr_drop_at * steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 if step < drop else 0.1)
+    trainer = Trainer(model, task or ShiftTask(), source, spec, run_dir, device=device, optimizer=optimizer,
+                      scheduler=scheduler,
                       evaluate=lambda m: evaluate(m, eval_ds, n_eval, batch_size=2 * t.batch_videos))
     history = trainer.fit()
     model.eval()

@@ -30,6 +30,9 @@ class Difficulty:
     jitter_px: float = 0.0  # std of camera shake in percent of the frame side (whole-pixel offsets)
     ambient_db: float | None = None  # stationary background noise level (dB re. on-screen), None = off
     classes: tuple[int, ...] = ()  # object classes to draw from; () = all
+    flash: float = 0.0  # visible objects flash toward white at their own events (0 = never, 1 = white)
+    flash_tau: float = 0.15  # seconds for a flash to fade to 1/e
+    plain_background: bool = False  # a uniform gray backdrop instead of a texture (only objects carry features)
 
     def replace(self, **changes: object) -> "Difficulty":
         return dataclasses.replace(self, **changes)
@@ -39,6 +42,9 @@ PRESETS: dict[str, Difficulty] = {
     # one large sounding object, nothing else: the cue is plain (curriculum start)
     "easy": Difficulty(min_objects=1, max_objects=1, p_silent=0.0, p_offscreen=0.0, event_rate=2.0,
                        salience=1.25, flicker=0.0),
+    # the curriculum's first phase: impulsive classes (ball, bar, clapper) that flash white at every event
+    "warmup": Difficulty(min_objects=1, max_objects=1, p_silent=0.0, p_offscreen=0.0, event_rate=2.5,
+                         salience=1.5, flicker=0.0, flash=1.0, classes=(0, 1, 3), plain_background=True),
     # tuned for 80-90 % sync-baseline accuracy at the cpu profile (600 pairs: flicker 0 -> 88 %,
     # 0.003 -> 86 %, 0.004 -> 85 %, 0.006 -> 82 %, 0.01 -> 79 %, 0.03 -> 60 %; jitter 0.5 -> 59 %)
     "default": Difficulty(),

@@ -33,6 +33,7 @@ class Part:
     rx: np.ndarray  # [T]
     ry: np.ndarray  # [T]
     color: tuple[int, int, int]
+    glow: np.ndarray | None = None  # [T] in [0, 1]: blend toward white (an event flash), None = none
 
 
 @dataclass

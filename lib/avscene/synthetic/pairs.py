@@ -1,43 +1,29 @@
-"""Aligned vs. shifted window pairs of one video: the pretext task's examples (Owens & Efros 2018, §3.1).
+"""Aligned vs. shifted window pairs of one video for the world's acceptance measurements (step 3).
 
-One small function, ``window_pairs``, that the sampling step (``avscene.sampling``) may replace: the
-video window starts at frame ``s``; the aligned audio starts at ``s``; the shifted audio starts at ``s2``
-with ``|s2 - s| >= clip_frames - max_overlap_frames`` (so the windows overlap by at most
-``max_overlap_frames``), both windows inside the video (starts ``0..cfg.max_shift_frames``), no padding; ``(s, s2)`` is drawn uniformly from
-all valid pairs, as the original code does (reference notes §1.1), so both directions occur.
+The pairs come from the pretext task's own sampler (``avscene.sampling.sample_shifts``): uniform over
+the original's valid (start, shifted start) pairs of the same video, both windows inside it.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .. import sampling
 from ..config import Profile
-
-
-def valid_pairs(max_start: int, min_shift: int) -> np.ndarray:
-    """All ``(start, shifted_start)`` frame pairs ``[P, 2]`` with starts in ``0..max_start`` and ``|shift| >= min_shift``.
-
-    ``max_start`` is ``cfg.max_shift_frames`` (``video_frames - clip_frames - 1``: the original's
-    starts run 0..176 for 302-frame videos and 125-frame windows).
-    """
-    starts = np.arange(max_start + 1)
-    s, s2 = np.meshgrid(starts, starts, indexing="ij")
-    ok = np.abs(s - s2) >= min_shift
-    if not ok.any():
-        raise ValueError(f"no shift >= {min_shift} frames fits window starts 0..{max_start}")
-    return np.stack([s[ok], s2[ok]], axis=1)
 
 
 def window_pairs(rng: np.random.Generator, cfg: Profile, n: int) -> np.ndarray:
     """``n`` pairs ``[n, 2]`` of (video/aligned-audio start, shifted-audio start) in frames."""
-    pairs = valid_pairs(cfg.max_shift_frames, cfg.min_shift_frames)
-    return pairs[rng.integers(len(pairs), size=n)]
+    m = cfg.media
+    plan = sampling.sample_shifts(rng, np.array([m.video_frames]), np.zeros(n, dtype=np.int64), m.clip_frames,
+                                  cfg.shift.max_overlap_frames)
+    return np.stack([plan.video_start, plan.audio_start], axis=1)
 
 
 def cut(frames: np.ndarray, audio: np.ndarray, start: int, audio_start: int, clip_frames: int,
         fps: float, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """Frames ``[clip_frames, H, W, 3]`` from ``start`` and audio ``[C, clip_samples]`` from frame ``audio_start``."""
     n = round(clip_frames * sr / fps)
-    a0 = round(audio_start * sr / fps)
+    a0 = int(sampling.audio_offset(audio_start, fps, sr))
     if a0 + n > audio.shape[-1] or start + clip_frames > frames.shape[0]:
         raise ValueError(f"window {start}/{audio_start} + {clip_frames} frames does not fit the video")
     return frames[start:start + clip_frames], audio[:, a0:a0 + n]

@@ -81,7 +81,8 @@ def _part_mask(p: Part, ox: np.ndarray, oy: np.ndarray, side: int) -> tuple[np.n
 
 
 def render(tracks: list[Track], side: int, n_frames: int, rng: np.random.Generator, *, jitter_px: float = 0.0,
-           flicker: float = 0.0, pixel_noise: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           flicker: float = 0.0, pixel_noise: float = 0.0,
+           plain_background: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Frames uint8 ``[T, side, side, 3]``, visible masks bool ``[K, T, side, side]``, camera offsets ``[T, 2]``.
 
     Later tracks occlude earlier ones; masks hold only the pixels where an object is visible.
@@ -93,7 +94,7 @@ def render(tracks: list[Track], side: int, n_frames: int, rng: np.random.Generat
         levels = flicker_levels(side, texture, flipped)
     else:
         q = np.zeros(n_frames, dtype=np.int64)
-        bg = texture_bank(side)[texture]
+        bg = np.full((side, side, 3), 110, np.uint8) if plain_background else texture_bank(side)[texture]
         levels = np.ascontiguousarray(bg[:, ::-1] if flipped else bg)[None]
     if jitter_px > 0:
         off = np.round(rng.normal(0, jitter_px * side / 100, (n_frames, 2))).astype(np.int64)
@@ -113,8 +114,14 @@ def render(tracks: list[Track], side: int, n_frames: int, rng: np.random.Generat
                 continue
             m, ys, xs = got
             box = frames[:, ys, xs]
-            for c in range(3):  # one scalar fill per channel: ~4x faster than an RGB fancy fill
-                box[..., c][m] = p.color[c]
+            if p.glow is None:
+                for c in range(3):  # one scalar fill per channel: ~4x faster than an RGB fancy fill
+                    box[..., c][m] = p.color[c]
+            else:  # per-frame color: the part flashes toward white with its events
+                idx = np.nonzero(m)[0]
+                for c in range(3):
+                    level = np.rint(p.color[c] + (255.0 - p.color[c]) * p.glow).astype(np.uint8)  # [T]
+                    box[..., c][m] = level[idx]
             masks[k, :, ys, xs] |= m
             if k:
                 masks[:k, :, ys, xs] &= ~m

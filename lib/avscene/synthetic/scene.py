@@ -188,8 +188,18 @@ class World:
             orng = np.random.default_rng([self.seed, int(index), 101 + j])
             off_tracks.append(self._track(cls, orng, self._ctx(orng, 0.5, 0.0)))
 
+        if d.flash > 0:  # a salient visual event cue (curriculum start): every visible object, sounding or not
+            t = np.arange(self.n_frames) / m.fps
+            for tr in tracks:
+                if len(tr.events) == 0:
+                    continue
+                since, _ = O.since_last(t, tr.events)
+                glow = np.where(t >= tr.events[0], d.flash * np.exp(-since / d.flash_tau), 0.0)
+                for part in tr.parts:
+                    part.glow = glow
         frames, masks, cam = render(tracks, m.frame_size, self.n_frames, rng, jitter_px=d.jitter_px,
-                                    flicker=d.flicker, pixel_noise=d.pixel_noise)
+                                    flicker=d.flicker, pixel_noise=d.pixel_noise,
+                                    plain_background=d.plain_background)
 
         # ---- audio: one stem per sounding visible object, per off-screen source, and ambient noise
         stems, s_cls, s_on, s_obj = [], [], [], []

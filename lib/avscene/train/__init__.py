@@ -4,8 +4,8 @@
 (with ``torchrun`` for several GPUs).
 """
 from .checkpoint import latest
-from .data import LoaderSource, StepBatchSampler
+from .data import LoaderSource, StepBatchSampler, StepPhases
 from .loop import LoopSpec, Trainer, read_log
 from .optim import make_optimizer
 
-__all__ = ["LoaderSource", "LoopSpec", "StepBatchSampler", "Trainer", "latest", "make_optimizer", "read_log"]
+__all__ = ["LoaderSource", "LoopSpec", "StepBatchSampler", "StepPhases", "Trainer", "latest", "make_optimizer", "read_log"]

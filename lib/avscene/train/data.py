@@ -62,3 +62,25 @@ class LoaderSource:
         if self._to_device is not None:
             return self._to_device(batch, device)
         return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+
+
+class StepPhases(Dataset):
+    """A curriculum over step-indexed datasets: steps ``< until[k]`` draw item ``i`` from ``datasets[k]``.
+
+    ``examples_per_step`` is the global batch (videos per step x processes), so item ``i`` belongs to step
+    ``i // examples_per_step`` whatever the rank; the last dataset serves every later step.
+    """
+
+    def __init__(self, datasets: list[Dataset], until: list[int], examples_per_step: int) -> None:
+        if len(until) != len(datasets) - 1 or list(until) != sorted(until):
+            raise ValueError(f"need one increasing boundary between each pair of phases, got {until}")
+        self.datasets, self.until, self.examples_per_step = datasets, list(until), examples_per_step
+
+    def phase(self, step: int) -> int:
+        return next((k for k, end in enumerate(self.until) if step < end), len(self.until))
+
+    def __len__(self) -> int:
+        return len(self.datasets[-1])
+
+    def __getitem__(self, index: int):
+        return self.datasets[self.phase(index // self.examples_per_step)][index]
