@@ -105,7 +105,9 @@ def test_sound_follows_the_visible_motion_events(cls):
     """Each class alone: picture change correlates with its own loudness far better than with shifted audio."""
     from avscene import sync_baseline as sb
 
-    m = CPU.media
+    import dataclasses
+
+    m = dataclasses.replace(CPU.media, frame_size=72, crop_size=64)  # the physics, at a size that shows it
     c = World(m, difficulty.get("easy"), seed=11).clip(0, SceneSpec(((cls, True),)))
     spf = int(m.samples_per_frame)
     aligned = float(sb.sync_score(c.frames, c.audio))

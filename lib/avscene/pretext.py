@@ -222,7 +222,7 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
                     eval_every=eval_every or max(steps // 10, 1), log_every=max(min(50, steps // 20), 1))
     n_eval = min(t.eval_clips, len(eval_ds))
     optimizer = make_optimizer(model.to(device), t.optimizer, t.lr)
-    drop = int(t.lr_drop_at * steps)
+    drop = int(t.lr_drop_at * steps) if t.lr_drop_at < 1 else steps + 1  # 1.0: constant (the paper's)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 if step < drop else 0.1)
     trainer = Trainer(model, task or ShiftTask(), source, spec, run_dir, device=device, optimizer=optimizer,
                       scheduler=scheduler,
