@@ -36,8 +36,11 @@ def runs_root(profile: Profile) -> Path:
     under nbval finds the checkpoint notebook 03 wrote."""
     if os.environ.get(RUNS_ENV_VAR):
         return Path(os.environ[RUNS_ENV_VAR]) / profile.name
-    if profile.name == "smoke":
-        return Path(tempfile.gettempdir()) / "avscene-smoke" / "runs"
+    if profile.name == "smoke":  # keyed by the profile's settings: a stale run of other sizes is never loaded
+        import hashlib
+
+        key = hashlib.sha1(json.dumps(profile.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
+        return Path(tempfile.gettempdir()) / f"avscene-smoke-{key}" / "runs"
     return figures_root().parent / "runs" / profile.name
 
 
