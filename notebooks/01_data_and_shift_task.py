@@ -277,7 +277,7 @@ acc_naive, acc_ours = correct_naive / (2 * n_pairs), correct_ours / (2 * n_pairs
 
 def classes_heard(vid: int) -> set:
     sc = train_src.scene(vid)
-    return {int(c) for c, on in zip(sc.stem_classes, sc.stem_onscreen) if c >= 0}
+    return {int(c) for c in sc.stem_classes if c >= 0}  # every source heard, on screen or off
 
 
 def classes_seen(vid: int) -> set:

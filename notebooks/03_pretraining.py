@@ -49,9 +49,8 @@ RETRAIN = False  # True: discard the saved run of this profile and train again
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
-from avscene import display, plots, pretext, sampling
+from avscene import display, plots, pretext
 from avscene.datasets.shift import ShiftDataset
 from avscene.datasets.sources import SyntheticSource
 from avscene.sync_baseline import threshold_accuracy
@@ -139,8 +138,8 @@ for r in evals:
 n_eval = min(cfg.train.eval_clips, cfg.synth.n_eval)
 eval_src = SyntheticSource.pretext(cfg, "eval")
 eval_ds = ShiftDataset(eval_src, cfg, seed=cfg.seed + 1, train=False)
-scores = pretext.evaluate(model, eval_ds, n_eval, batch_size=2 * cfg.train.batch_videos,
-                          controls=pretext.CONTROLS)
+scores, pair_logits = pretext.evaluate(model, eval_ds, n_eval, batch_size=2 * cfg.train.batch_videos,
+                                       controls=pretext.CONTROLS, return_logits=True)
 pos, neg = pretext.baseline_scores(eval_ds, n_eval)
 baseline = threshold_accuracy(pos, neg)
 rows = [("network (held-out)", scores["acc"]), ("network, aligned beats its shifted", scores["pair_acc"]),
@@ -188,12 +187,7 @@ plt.show()
 
 # %%
 k_show = 2
-logits = []
-with torch.no_grad():
-    for i in range(n_eval):
-        item = pretext.to_device(pretext.collate([eval_ds[i]]), device)
-        logits.append(float(model(item["frames"], item["audio"][:, 0])))
-logits = np.array(logits)
+logits = pair_logits[:, 0]  # the aligned examples' logits, from the evaluation pass above
 order = np.argsort(logits)
 for title, picks in (("most confident (aligned)", order[::-1][:k_show]), ("least confident (aligned)", order[:k_show])):
     for i in picks:

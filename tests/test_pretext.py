@@ -65,3 +65,15 @@ def test_cli_two_processes_gloo(tmp_path: Path) -> None:
     assert (tmp_path / "step_00000002.pt").exists()
     rows = read_log(tmp_path)
     assert rows and rows[-1]["step"] == 2 and "eval_acc" in rows[-1]
+
+
+def test_evaluate_returns_the_logits_it_scored() -> None:
+    from avscene.models import ShiftNet
+
+    torch.manual_seed(0)
+    model = ShiftNet.from_config(CFG).eval()
+    ds = ShiftDataset(SyntheticSource.pretext(CFG, "eval"), CFG, train=False)
+    scores, logits = pretext.evaluate(model, ds, 4, batch_size=3, return_logits=True)
+    assert logits.shape == (4, 2)
+    assert scores["pair_acc"] == np.mean(logits[:, 0] > logits[:, 1])
+    assert scores["acc"] == 0.5 * (np.mean(logits[:, 0] > 0) + np.mean(logits[:, 1] <= 0))

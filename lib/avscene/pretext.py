@@ -68,20 +68,23 @@ class ShiftTask:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, dataset: ShiftDataset, n: int, *, batch_size: int = 16,
-             controls: tuple[str, ...] = (), device: torch.device | None = None) -> dict[str, float]:
+             controls: tuple[str, ...] = (), device: torch.device | None = None,
+             return_logits: bool = False) -> dict[str, float] | tuple[dict[str, float], np.ndarray]:
     """Held-out pretext accuracy on items ``0..n-1`` of ``dataset`` (and each control's accuracy).
 
-    Also returns ``pair_acc``: the share of videos whose aligned logit beats their shifted one.
+    Also returns ``pair_acc``: the share of videos whose aligned logit beats their shifted one; with
+    ``return_logits``, also every item's (aligned, shifted) logits ``[n, 2]`` from the same pass.
     """
     device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
     correct = {name: 0.0 for name in ("acc", "pair_acc", *controls)}
-    count = 0
+    count, all_logits = 0, []
     for first in range(0, n, batch_size):
         batch = to_device(collate([dataset[i] for i in range(first, min(n, first + batch_size))]), device)
         frames, audio = batch["frames"], batch["audio"]
         logits = pair_logits(model, frames, audio)
+        all_logits.append(logits.float().cpu().numpy())
         correct["acc"] += float((logits[:, 0] > 0).sum() + (logits[:, 1] <= 0).sum()) / 2
         correct["pair_acc"] += float((logits[:, 0] > logits[:, 1]).sum())
         for name in controls:
@@ -98,7 +101,8 @@ def evaluate(model: nn.Module, dataset: ShiftDataset, n: int, *, batch_size: int
             correct[name] += float((lg[:, 0] > 0).sum() + (lg[:, 1] <= 0).sum()) / 2
         count += frames.shape[0]
     model.train(was_training)
-    return {k: v / count for k, v in correct.items()}
+    scores = {k: v / count for k, v in correct.items()}
+    return (scores, np.concatenate(all_logits)) if return_logits else scores
 
 
 def baseline_scores(dataset: ShiftDataset, n: int, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
