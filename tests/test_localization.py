@@ -156,34 +156,59 @@ def test_random_maps_are_chance() -> None:
 
 
 # ------------------------------------------------------------------------------------------ CAM
-def _model(width: int = 4, cam_model: bool = False):
+def _model(width: int = 4, cam_model: bool | int = False, size: int = 64):
     from avscene.models import ShiftNet
 
     torch.manual_seed(0)
     m = ShiftNet(width, cam=cam_model, bn_momentum=0.5)
-    f, a = torch.rand(2, 3, 8, 64, 64) * 2 - 1, torch.rand(2, 2, 4000) * 2 - 1
+    f, a = torch.rand(2, 3, 8, size, size) * 2 - 1, torch.rand(2, 2, 4000) * 2 - 1
     with torch.no_grad():
         for _ in range(2):  # non-trivial BN statistics
             m(f, a)
     return m.eval(), f, a
 
 
-@pytest.mark.parametrize("cam_model,levels", [(False, 0), (False, 1), (False, 2), (True, 1)])
-def test_dense_cam_contains_the_native_cam(cam_model: bool, levels: int) -> None:
-    m, f, a = _model(cam_model=cam_model)
+@pytest.mark.parametrize("size", [64, 65])
+@pytest.mark.parametrize("cam_model,levels", [(False, 0), (False, 1), (False, 2), (True, 1), (2, 0)])
+def test_dense_cam_contains_the_native_cam(cam_model: bool | int, levels: int, size: int) -> None:
+    m, f, a = _model(cam_model=cam_model, size=size)
     r = cam.cam(m, f, a, dense_levels=levels)
     native = m.cam(f, a)
     torch.testing.assert_close(r.native, native, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(r.logits, m(f, a), rtol=1e-5, atol=1e-5)  # mean(cam) == logit
     torch.testing.assert_close(native.mean(dim=(1, 2, 3)), m(f, a), rtol=1e-5, atol=1e-5)
-    assert r.maps.shape[-1] == native.shape[-1] * 2 ** levels
-    assert r.geometry.stride * r.maps.shape[-1] == 64
+    assert r.maps.shape[-1] == -(-size // int(r.geometry.stride))  # ceil(size / stride) cells
+    if size % 2 == 0:
+        assert r.maps.shape[-1] == native.shape[-1] * 2 ** levels
 
 
 def test_dense_levels_beyond_the_strides_raise() -> None:
     m, f, a = _model(cam_model=True)
+    assert cam.dense_levels_available(m) == 1
+    assert [cam.dense_levels_available(_model(cam_model=c)[0]) for c in (0, 2)] == [2, 0]
     with pytest.raises(ValueError, match="dense_levels"):
         cam.cam(m, f, a, dense_levels=2)
+
+
+def test_cam_geometry_of_the_cam_levels() -> None:
+    """Cells every 32 / 16 / 8 px; under TF SAME each stride-2 step centres output q on input 2q + 1, so
+    the first cell sits at 31.5 / 15.5 / 7.5 px, and the cells span the frame to its last pixel."""
+    for level, (stride, first) in enumerate([(32.0, 31.5), (16.0, 15.5), (8.0, 7.5)]):
+        m, f, a = _model(cam_model=level)
+        geo = cam.geometry(m, 64)
+        assert (geo.stride, geo.first_center) == (stride, first)
+        assert geo.first_center + (m.cam(f, a).shape[-1] - 1) * geo.stride == 63.5
+
+
+def test_odd_crops_centre_the_cells_symmetrically() -> None:
+    """At 65 = 8 * 9 - 7 px every stride-2 layer sees an odd size (65, 33, 17), so TF SAME pads both sides
+    alike: output q is centred on input 2q, and the 9 cells of the cam=2 model sit symmetrically about
+    the frame's centre (32.5), the middle one on it."""
+    m, f, a = _model(cam_model=2, size=65)
+    geo = cam.geometry(m, 65)
+    n = m.cam(f, a).shape[-1]
+    assert n == 9 and geo.stride == 8.0 and geo.first_center == 0.5
+    assert geo.first_center + (n - 1) * geo.stride == 65 - geo.first_center
 
 
 def test_upsample_puts_cells_at_their_centres() -> None:
@@ -222,6 +247,28 @@ def test_cam_clips_takes_benchmark_arrays() -> None:
     torch.testing.assert_close(r.maps, whole.maps, rtol=1e-5, atol=1e-5)  # batching changes nothing
     with pytest.raises(ValueError, match="uint8"):
         cam.cam_clips(m, frames.astype(np.float32), audio)
+
+
+def test_mirror_maps_the_mirrored_clip_and_averages_it_back_on_the_frame() -> None:
+    m, _, _ = _model(cam_model=2)
+    frames = np.random.default_rng(0).integers(0, 256, (3, 8, 64, 64, 3), dtype=np.uint8)
+    audio = np.random.default_rng(1).uniform(-1, 1, (3, 2, 4000)).astype(np.float32)
+    r = cam.cam_clips(m, frames, audio, batch_size=2, mirror=True)
+    flipped = cam.cam_clips(m, np.ascontiguousarray(frames[:, :, :, ::-1]), audio, batch_size=2)
+    torch.testing.assert_close(r.mirrored.maps, flipped.maps)  # audio unchanged, as in training
+    assert r.mirrored.mirrored is None and cam.cam_clips(m, frames, audio).mirrored is None
+    one, other = cam.to_frames(r, 64, mirror=False), cam.to_frames(flipped, 64)
+    torch.testing.assert_close(cam.to_frames(r, 64), (one + other.flip(-1)) / 2)
+    pf = cam.to_frames(r, 64, per_frame=8, signed=True)
+    assert pf.shape == (3, 8, 64, 64)
+    # by hand: one view peaks at cell (2, 5) (pixels 23, 47); the other at mirrored cell (2, 6), which is
+    # pixel x = 55 in the mirrored frame, 63 - 55 = 8 in ours: the average has both, at half height
+    geo = cam.CamGeometry(stride=8.0, first_center=7.5)
+    a, b = torch.zeros(1, 1, 8, 8), torch.zeros(1, 1, 8, 8)
+    a[0, 0, 2, 5], b[0, 0, 2, 6] = 1.0, 1.0
+    avg = cam.to_frames(cam.CamResult(a, torch.zeros(1), geo, cam.CamResult(b, torch.zeros(1), geo)), 64)[0]
+    assert float(avg[23, 47]) == pytest.approx(0.5) and float(avg[23, 8]) == pytest.approx(0.5)
+    assert float(avg.max()) == pytest.approx(0.5)
 
 
 # ------------------------------------------------------------------------------------------ overlay
@@ -271,3 +318,63 @@ def test_benchmark_scenes_have_the_promised_ground_truth() -> None:
     assert only.offscreen.all() and not only.gt.any() and not only.sounding.any()
     with pytest.raises(ValueError, match="kind"):
         benchmark.build(cfg, "nonsense", n=1)
+
+
+# ------------------------------------------------------------------------------------------ CAM model
+def test_cam_model_profile_takes_the_localization_sizes() -> None:
+    from avscene import config
+    from avscene.localization import cam_model
+
+    cfg = config.get("cpu")
+    lcfg = cam_model.profile(cfg)
+    L = cfg.localization
+    assert (lcfg.media.frame_size, lcfg.media.crop_size) == (L.frame_size, L.crop_size)
+    assert lcfg.net.cam == L.cam_levels and lcfg.train.steps == L.finetune_steps
+    assert lcfg.train.lr == L.finetune_lr and lcfg.synth.curriculum == ()
+    assert lcfg.synth.difficulty == L.difficulty == "anywhere"  # objects anywhere, not in fixed slots
+    assert lcfg.media.fps == cfg.media.fps and lcfg.net.width == cfg.net.width  # the same network otherwise
+    with pytest.raises(ValueError, match="exceeds"):
+        cam_model.profile(cfg.replace(**{"localization.crop_size": 80}))
+
+
+def test_cam_model_finetunes_from_the_base_then_loads_and_restarts_for_another_base(tmp_path, capsys) -> None:
+    from avscene import config
+    from avscene.localization import cam_model
+    from avscene.models import ShiftNet
+
+    cfg = config.get("smoke")
+    cpu = torch.device("cpu")
+    torch.manual_seed(0)
+    base = ShiftNet.from_config(cfg)
+    run = cam_model.finetune(cfg, base, run_dir=tmp_path / "cam", device=cpu)
+    assert run.model.cam_levels == cfg.localization.cam_levels and not run.model.training
+    assert run.history[-1]["step"] == cfg.localization.finetune_steps
+    tuned = run.model.state_dict()
+    assert any(not torch.equal(tuned[k], v) for k, v in base.state_dict().items())  # it trained
+
+    again = cam_model.finetune(cfg, base, run_dir=tmp_path / "cam", device=cpu)  # finished: loaded as is
+    assert all(torch.equal(again.model.state_dict()[k], v) for k, v in tuned.items())
+    assert "anew" not in capsys.readouterr().out
+
+    torch.manual_seed(1)
+    other = ShiftNet.from_config(cfg)  # the shift network was retrained: the CAM run is stale
+    redone = cam_model.finetune(cfg, other, run_dir=tmp_path / "cam", device=cpu)
+    assert "anew" in capsys.readouterr().out
+    assert any(not torch.equal(redone.model.state_dict()[k], v) for k, v in tuned.items())
+
+
+def test_localization_benchmark_reports_rates_at_smoke_size() -> None:
+    import argparse
+
+    from avscene.bench import localization as bench_loc
+
+    parser = argparse.ArgumentParser()
+    bench_loc.add_arguments(parser)
+    result = bench_loc.run(parser.parse_args(["--profile", "smoke", "--scenes", "4", "--seconds", "0.1",
+                                              "--device", "cpu"]))
+    (row,) = result["rows"]
+    assert row["profile"] == "smoke" and row["cam_levels"] == 2 and row["map"] == "5x5"  # 33-px crops
+    for key in ("scenes_built_per_s", "cam_clips_per_s", "cam_mirrored_clips_per_s", "maps_scored_per_s",
+                "finetune_clips_per_s"):
+        assert row[key] > 0, key
+    assert row["finetune_minutes"] == pytest.approx(row["finetune_s_per_step"] * 2 / 60)

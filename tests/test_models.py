@@ -187,7 +187,7 @@ def test_full_size_forward_on_cpu():
 
 
 @pytest.mark.parametrize("profile", ["smoke", "cpu"])
-@pytest.mark.parametrize("cam", [False, True])
+@pytest.mark.parametrize("cam", [False, True, 2])
 def test_mean_of_cam_is_the_logit(profile, cam):
     cfg = config.get(profile)
     net = ShiftNet.from_config(cfg, cam=cam).eval()
@@ -209,6 +209,23 @@ def test_cam_model_doubles_the_spatial_resolution():
         fine = ShiftNet.from_config(cfg, cam=True).eval().cam(frames, audio)
     assert plain.shape[1] == fine.shape[1]
     assert fine.shape[2:] == (2 * plain.shape[2], 2 * plain.shape[3])
+
+
+def test_cam_levels_keep_the_weights_and_refine_the_map():
+    """cam=2 removes conv4_1's spatial stride too (4x finer), keeps its temporal one, and loads the
+    shift model's weights unchanged (the CAM model is fine-tuned from them)."""
+    cfg = config.get("smoke")
+    frames, audio = _inputs(cfg, batch=1)
+    shift = ShiftNet.from_config(cfg).eval()
+    fine = ShiftNet.from_config(cfg, cam=2).eval()
+    fine.load_state_dict(shift.state_dict())  # same parameter names and shapes
+    assert fine.cam_levels == 2 and fine.cam_model and shift.cam_levels == 0
+    with torch.no_grad():
+        plain, c = shift.cam(frames, audio), fine.cam(frames, audio)
+    assert c.shape[1] == plain.shape[1]  # time strides unchanged
+    assert c.shape[2:] == (4 * plain.shape[2], 4 * plain.shape[3])
+    with pytest.raises(ValueError, match="cam must be"):
+        ShiftNet(4, cam=3)
 
 
 def test_use_sound_false_ignores_the_audio_exactly():

@@ -234,3 +234,26 @@ def test_warmup_backdrop_is_plain():
     assert background.std() == 0  # only the object carries picture content
     textured = World(config.get("cpu").media, "default", seed=1).clip(0)
     assert textured.frames[~textured.masks.any(axis=0)].std() > 5
+
+
+def test_anywhere_placement_spreads_objects_over_the_frame():
+    """``placement="anywhere"``: object centres vary over the frame (x and y), stay apart, and are
+    deterministic per index; the default world keeps its slots (y near the middle)."""
+    spec = SceneSpec(((0, True), (1, False)))
+    anywhere, slots = World(CPU.media, "anywhere", seed=0), World(CPU.media, seed=0)
+
+    def centres(world):
+        out = []
+        for i in range(24):
+            c = world.clip(i, spec)
+            m = c.masks[:, 0]  # [objects, H, W] at frame 0
+            out.append([np.argwhere(k).mean(axis=0) for k in m])
+        return np.array(out) / CPU.media.frame_size  # [scenes, objects, (y, x)]
+
+    a, s = centres(anywhere), centres(slots)
+    assert a[..., 0].std() > 1.4 * s[..., 0].std()  # heights spread out (0.13 vs 0.08 of the side)
+    assert np.abs(a[:, 0, 1] - a[:, 1, 1]).min() > 0.25  # the two objects never overlap horizontally
+    assert a[..., 1].min() < 0.3 and a[..., 1].max() > 0.7
+    np.testing.assert_array_equal(anywhere.clip(5, spec).masks, anywhere.clip(5, spec).masks)
+    with pytest.raises(ValueError, match="placement"):
+        difficulty.Difficulty(placement="nowhere")

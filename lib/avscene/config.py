@@ -71,7 +71,7 @@ class NetSpec:
     """The early-fusion network's size (``avscene.models``; reference notes §1.3)."""
 
     width: int  # channels of im/conv1; every other width scales with it (paper: 64)
-    cam: bool = False  # conv5_1 without spatial stride, for 2x finer CAMs
+    cam: int = 0  # spatial strides removed at the tail for finer CAMs (ShiftNet: 1 = cam_v1, 2 = conv4_1 too)
     # BN running-average momentum (paper: 3e-4, TF decay 0.9997); short runs need the averages to
     # converge within their steps (window ~ 1 / momentum steps)
     bn_momentum: float = 3e-4
@@ -106,15 +106,27 @@ class SynthSpec:
 
 @dataclass(frozen=True)
 class LocalizationSpec:
-    """The sound-source localization benchmark (``avscene.localization``; notebook 04).
+    """The sound-source localization benchmark and the CAM model (``avscene.localization``; notebook 04).
 
-    ``dense_levels``: how many of the last spatially strided blocks (conv5_1, conv4_1) the CAM is
-    evaluated densely for (à trous; the same weights, 2**levels finer maps; 0 = the original CAM).
+    The CAM model is the shift network with ``cam_levels`` spatial strides removed (1 = the original
+    ``cam_v1``: conv5_1; 2: conv4_1 too), fine-tuned from it for ``finetune_steps`` on frames of
+    ``frame_size`` / ``crop_size`` (``None``: the profile's); benchmark scenes use the same sizes.
+    ``dense_levels``: how many of the CAM model's remaining spatially strided tail blocks its CAM is
+    evaluated densely for (à trous; the same weights, 2**levels finer maps; 0 = the plain CAM).
     """
 
+    # crops of 8k - 7 (cam_levels 2) or 16k - 15 (cam_levels 1) pixels give every strided layer an odd
+    # size, where TF SAME pads both sides alike and the CAM cells sit symmetrically (notebook 04)
     n_scenes: int = 8  # evaluation scenes per benchmark kind
-    dense_levels: int = 1
+    dense_levels: int = 0
     batch_size: int = 8
+    cam_levels: int = 1
+    frame_size: int | None = None
+    crop_size: int | None = None
+    finetune_steps: int = 0  # the original: 25k after 650k
+    finetune_lr: float | None = None  # None: the pretraining lr
+    finetune_eval_clips: int = 200  # held-out clips scored during fine-tuning
+    difficulty: str | None = None  # the world of the fine-tuning and the benchmark (None: cfg.synth's)
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,8 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=2, steps=4, lr=1e-3, optimizer="adam", num_workers=0,
                         checkpoint_every=2, eval_clips=8),
         synth=SynthSpec(n_videos=8, n_eval=8, curriculum=(("warmup", 2),)),
-        localization=LocalizationSpec(n_scenes=6, dense_levels=1, batch_size=6),
+        localization=LocalizationSpec(n_scenes=6, batch_size=6, cam_levels=2, crop_size=33, finetune_steps=2,
+                                      difficulty="anywhere"),
     ),
     "cpu": Profile(
         name="cpu",
@@ -181,7 +194,8 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=8, steps=3000, lr=1e-3, optimizer="adam", num_workers=1,
                         checkpoint_every=500, eval_clips=400, lr_drop_at=0.8),
         synth=SynthSpec(n_videos=10_000, n_eval=400, curriculum=(("warmup", 1000),)),
-        localization=LocalizationSpec(n_scenes=200, dense_levels=2, batch_size=16),
+        localization=LocalizationSpec(n_scenes=200, batch_size=16, cam_levels=2, frame_size=72, crop_size=65,
+                                      finetune_steps=600, finetune_lr=3e-4, difficulty="anywhere"),
     ),
     "colab": Profile(
         name="colab",
@@ -193,7 +207,8 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=12, steps=6000, lr=1e-3, optimizer="adam", num_workers=2,
                         checkpoint_every=500, eval_clips=1000),
         synth=SynthSpec(n_videos=20_000, n_eval=1000, curriculum=(("warmup", 1000),)),
-        localization=LocalizationSpec(n_scenes=500, dense_levels=2, batch_size=16),
+        localization=LocalizationSpec(n_scenes=500, dense_levels=1, batch_size=16, cam_levels=1, crop_size=113,
+                                      finetune_steps=500, finetune_lr=3e-4, difficulty="anywhere"),
     ),
     "gpu": Profile(
         name="gpu",
@@ -205,7 +220,8 @@ _PROFILES: dict[str, Profile] = {
         train=TrainSpec(batch_videos=15, steps=650_000, lr=1e-2, optimizer="sgd", num_workers=8,
                         checkpoint_every=5000, eval_clips=5000),
         synth=SynthSpec(n_videos=50_000, n_eval=5000, curriculum=(("warmup", 2000),)),
-        localization=LocalizationSpec(n_scenes=1000, dense_levels=1, batch_size=16),
+        localization=LocalizationSpec(n_scenes=1000, batch_size=16, cam_levels=1, finetune_steps=25_000,
+                                      difficulty="anywhere"),
     ),
 }
 

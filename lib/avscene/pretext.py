@@ -186,13 +186,15 @@ def curriculum_boundaries(cfg: Profile) -> list[int]:
 def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_source: VideoSource | None = None,
              run_dir: "Path | None" = None, retrain: bool = False, steps: int | None = None,
              eval_every: int | None = None, device: torch.device | None = None, task: ShiftTask | None = None,
-             **net_overrides) -> Pretrained:
+             init: "dict[str, torch.Tensor] | None" = None, **net_overrides) -> Pretrained:
     """Train (or resume, or load when finished) the shift network under ``cfg``; returns it in eval mode.
 
     Sources default to the synthetic world, with the profile's curriculum (``cfg.synth.curriculum``);
     real videos come as ``CacheSource``s (``python -m avscene.train pretrain --data ...``). The held-out
     evaluation during training uses ``cfg.train.eval_clips`` items of ``eval_source``.
     ``retrain=True`` discards an existing run in ``run_dir`` (default ``runs/<profile>/pretrain``).
+    ``init``: a state dict to start from (fine-tuning, e.g. the CAM model of notebook 04); a run that
+    resumes from its own checkpoint ignores it.
     """
     import shutil
     from pathlib import Path
@@ -220,6 +222,8 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
     eval_source = eval_source or SyntheticSource.pretext(cfg, "eval")
     eval_ds = ShiftDataset(eval_source, cfg, seed=cfg.seed + 1, train=False)
     model = ShiftNet.from_config(cfg, **net_overrides)
+    if init is not None:
+        model.load_state_dict(init)
     source = LoaderSource(train_ds, t.batch_videos, steps, num_workers=t.num_workers, collate=collate,
                           to_device=to_device)
     spec = LoopSpec(steps=steps, lr=t.lr, optimizer=t.optimizer, checkpoint_every=t.checkpoint_every,

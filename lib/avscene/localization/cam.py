@@ -5,8 +5,8 @@ applied to every cell of ``last_conv`` before the global pooling, so ``mean(cam)
 shown is ``abs(cam)`` averaged over time (or linearly interpolated per frame), upsampled to the frame.
 
 Finer maps. At small profiles the native map is tiny (2×2 for 64-px crops: the net strides by 32).
-The original trained a second model without conv5_1's spatial stride (``cam_v1``, 2× finer). Here
-:func:`cam` can instead evaluate the *same trained weights* densely (``dense_levels``): the last
+The original trained a second model without conv5_1's spatial stride (``cam_v1``, 2× finer; here
+:mod:`.cam_model`). :func:`cam` can also evaluate *trained weights* densely (``dense_levels``): the last
 ``dense_levels`` spatially strided residual blocks (conv5_1, then conv4_1) run with spatial stride 1
 and every later convolution is dilated to match (the "à trous" algorithm). This computes exactly the
 network's own map plus the values at the positions in between: ``dense[..., o::D, o::D]`` equals the
@@ -53,11 +53,16 @@ class CamGeometry:
 @dataclass
 class CamResult:
     """CAMs of a batch of clips: ``maps`` float32 ``[N, T', h, w]`` (signed, raw logit units),
-    ``logits`` float32 ``[N]`` (the network's alignment logit), and the map ``geometry``."""
+    ``logits`` float32 ``[N]`` (the network's alignment logit), and the map ``geometry``.
+
+    ``mirrored``: the CAMs of the same clips mirrored left-right, in the mirrored frame's coordinates
+    (``cam_clips(..., mirror=True)``); :func:`to_frames` averages the two views on the frame.
+    """
 
     maps: torch.Tensor
     logits: torch.Tensor
     geometry: CamGeometry
+    mirrored: "CamResult | None" = None
 
     @property
     def native(self) -> torch.Tensor:
@@ -177,6 +182,12 @@ def _strided_tail(model: nn.Module) -> list[str]:
     return [name for name in _TAIL if model.im[name].stride[1] > 1]
 
 
+def dense_levels_available(model: nn.Module) -> int:
+    """The most ``dense_levels`` :func:`cam` accepts for ``model``: its spatially strided blocks after
+    the fusion (2 for the shift model, 1 for ``cam=1``, 0 for ``cam=2``)."""
+    return len(_strided_tail(model))
+
+
 @torch.no_grad()
 def cam(model: nn.Module, frames: torch.Tensor, audio: torch.Tensor | None, *, dense_levels: int = 0,
         use_sound: bool | None = None) -> CamResult:
@@ -206,9 +217,16 @@ def cam(model: nn.Module, frames: torch.Tensor, audio: torch.Tensor | None, *, d
 
 @torch.no_grad()
 def cam_clips(model: nn.Module, frames: np.ndarray, audio: np.ndarray, *, dense_levels: int = 0,
-              batch_size: int = 8, device: torch.device | None = None, use_sound: bool | None = None) -> CamResult:
+              batch_size: int = 8, device: torch.device | None = None, use_sound: bool | None = None,
+              mirror: bool = False) -> CamResult:
     """CAMs for clips as the benchmark stores them: ``frames`` uint8 ``[N, T, H, W, 3]``, ``audio`` float
-    ``[N, C, S]`` in [-1, 1] (or int16, scaled by 1/32767 as ``avscene.datasets.shift.to_device``)."""
+    ``[N, C, S]`` in [-1, 1] (or int16, scaled by 1/32767 as ``avscene.datasets.shift.to_device``).
+
+    ``mirror=True`` also maps the clips mirrored left-right (audio unchanged, as the training's flip
+    augmentation shows them) into ``result.mirrored``. The network saw both views equally in training,
+    but TF ``SAME`` padding is lopsided (the extra pixel goes right and down), so one view's map leans
+    to one side; :func:`to_frames` averages the two views, which cancels the sideways lean.
+    """
     if frames.ndim != 5 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be uint8 [N, T, H, W, 3], got {frames.dtype} {frames.shape}")
     if audio.ndim != 3 or len(audio) != len(frames):
@@ -216,6 +234,7 @@ def cam_clips(model: nn.Module, frames: np.ndarray, audio: np.ndarray, *, dense_
     device = device or next(model.parameters()).device
     scale = AUDIO_SCALE if audio.dtype == np.int16 else 1.0
     maps, logits, geo = [], [], None
+    mirrored: list[CamResult] = []
     for first in range(0, len(frames), batch_size):
         f = torch.from_numpy(np.ascontiguousarray(frames[first:first + batch_size])).to(device)
         f = f.permute(0, 4, 1, 2, 3).float().div_(127.5).sub_(1.0)
@@ -224,7 +243,13 @@ def cam_clips(model: nn.Module, frames: np.ndarray, audio: np.ndarray, *, dense_
         maps.append(r.maps.cpu())
         logits.append(r.logits.cpu())
         geo = r.geometry
-    return CamResult(torch.cat(maps), torch.cat(logits), geo)
+        if mirror:
+            mirrored.append(cam(model, f.flip(-1), a, dense_levels=dense_levels, use_sound=use_sound))
+    other = None
+    if mirror:
+        other = CamResult(torch.cat([m.maps.cpu() for m in mirrored]), torch.cat([m.logits.cpu() for m in mirrored]),
+                          mirrored[0].geometry)
+    return CamResult(torch.cat(maps), torch.cat(logits), geo, other)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -247,14 +272,20 @@ def upsample(maps: torch.Tensor, geo: CamGeometry, size: int) -> torch.Tensor:
     return y.reshape(*lead, size, size)
 
 
-def to_frames(result: CamResult, size: int, *, signed: bool = False, per_frame: int | None = None) -> torch.Tensor:
+def to_frames(result: CamResult, size: int, *, signed: bool = False, per_frame: int | None = None,
+              mirror: bool = True) -> torch.Tensor:
     """Heat maps on the frame, as the original shows them.
 
     ``abs(cam)`` (``signed=False``, the original's choice) or the signed map; averaged over the map's
     time steps ``-> [N, size, size]``, or, with ``per_frame=T``, linearly interpolated along time to the
     ``T`` input frames as ``sep_video.heatmap`` does (frame ``i`` takes map time ``T' i / T``, between
-    steps ``floor`` and ``floor + 1``) ``-> [N, T, size, size]``.
+    steps ``floor`` and ``floor + 1``) ``-> [N, T, size, size]``. When ``result.mirrored`` is present
+    (and ``mirror``), the mirrored view's map, mirrored back, is averaged in on the frame.
     """
+    if mirror and result.mirrored is not None:
+        one = to_frames(result, size, signed=signed, per_frame=per_frame, mirror=False)
+        other = to_frames(result.mirrored, size, signed=signed, per_frame=per_frame, mirror=False).flip(-1)
+        return (one + other) / 2
     m = result.maps if signed else result.maps.abs()
     if per_frame is None:
         return upsample(m.mean(dim=1), result.geometry, size)

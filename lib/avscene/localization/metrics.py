@@ -29,7 +29,7 @@ CHUNK = 1024  # samples scored at a time by :func:`score`
 
 
 def _flat(x: np.ndarray | torch.Tensor, name: str) -> torch.Tensor:
-    t = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x).detach().cpu()
+    t = torch.as_tensor(np.ascontiguousarray(x) if not isinstance(x, torch.Tensor) else x).detach().cpu()
     if t.dim() < 2:
         raise ValueError(f"{name} must be [..., H, W], got shape {tuple(t.shape)}")
     return t.reshape(-1, t.shape[-2] * t.shape[-1]).float()

@@ -35,7 +35,7 @@ class ShiftFeatures(NamedTuple):
 
     scale0: torch.Tensor  # [B, w, T/4, H/8, W/8]: after im/conv2_2, video only
     scale1: torch.Tensor  # [B, 2w, T/4, H/8, W/8]: after im/conv3_2, fused
-    scale2: torch.Tensor  # [B, 8w, T/8, H/32, W/32] (cam: H/16): after im/conv5_2 (``last_conv``)
+    scale2: torch.Tensor  # [B, 8w, T/8, H/32, W/32] (cam 1: H/16, cam 2: H/8): after im/conv5_2 (``last_conv``)
 
 
 class AudioAlign(nn.Module):
@@ -131,7 +131,12 @@ class ShiftNet(nn.Module):
         width: channels of ``im/conv1`` (paper: 64); video 1, 1, 2, 4, 8 × width, audio 1, 2, 2, 4, 2
             × width, merge 8 -> 2 × width.
         audio_channels: waveform channels (2: stereo, as the original).
-        cam: remove conv5_1's spatial stride (the original ``cam_v1`` model, 2× finer CAMs).
+        cam: the CAM model (notes §1.6). ``True`` or ``1``: remove conv5_1's spatial stride, as the
+            original ``cam_v1`` (2× finer CAMs: 14×14 at 224 px); ``2``: remove conv4_1's spatial
+            stride too (4× finer: for the small frames of the ``cpu`` profile, where a stride-16 map
+            has too few cells for its receptive fields to differ; notebook 04). ``False``/``0``: the
+            shift model. Every level keeps the parameters' shapes, so a CAM model is fine-tuned from
+            the shift model's weights.
         use_sound: ``False`` zeroes the audio at the fusion (the paper's ablation); ``forward`` and
             friends also take ``use_sound=`` per call.
         bn_momentum: BN running-average momentum (original 3e-4, TF decay 0.9997).
@@ -143,15 +148,19 @@ class ShiftNet(nn.Module):
     many fusion steps as the video works; shapes follow TF ``SAME`` padding (``ceil(n / stride)``).
     """
 
-    def __init__(self, width: int = 64, *, audio_channels: int = 2, cam: bool = False,
+    def __init__(self, width: int = 64, *, audio_channels: int = 2, cam: bool | int = False,
                  use_sound: bool = True, bn_momentum: float = BN_MOMENTUM, renorm: bool = False,
                  audio_pool: str = "adaptive") -> None:
         super().__init__()
         if width < 1:
             raise ValueError(f"width must be positive, got {width}")
+        levels = int(cam)
+        if levels not in (0, 1, 2):
+            raise ValueError(f"cam must be False/0, True/1 or 2 (spatial strides removed), got {cam!r}")
         w = width
         self.width, self.audio_channels = w, audio_channels
-        self.cam_model, self.use_sound = cam, use_sound
+        self.cam_levels, self.use_sound = levels, use_sound
+        self.cam_model = levels > 0
         kw = dict(bn_momentum=bn_momentum, renorm=renorm)
         self.sf = SoundBranch(w, audio_channels, audio_pool=audio_pool, **kw)
         self.im = nn.ModuleDict(dict(
@@ -162,9 +171,9 @@ class ShiftNet(nn.Module):
             merge=Merge(w, **kw),
             conv3_1=ResBlock(3, 2 * w, 2 * w, 3, 1, **kw),
             conv3_2=ResBlock(3, 2 * w, 2 * w, 3, 1, **kw),
-            conv4_1=ResBlock(3, 2 * w, 4 * w, 3, 2, **kw),
+            conv4_1=ResBlock(3, 2 * w, 4 * w, 3, (2, 1, 1) if levels >= 2 else 2, **kw),
             conv4_2=ResBlock(3, 4 * w, 4 * w, 3, 1, **kw),
-            conv5_1=ResBlock(3, 4 * w, 8 * w, 3, (1, 1, 1) if cam else (1, 2, 2), **kw),
+            conv5_1=ResBlock(3, 4 * w, 8 * w, 3, (1, 1, 1) if levels >= 1 else (1, 2, 2), **kw),
             conv5_2=ResBlock(3, 8 * w, 8 * w, 3, 1, **kw),
         ))
         self.logits = nn.Conv3d(8 * w, 1, 1)

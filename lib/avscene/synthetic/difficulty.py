@@ -33,6 +33,13 @@ class Difficulty:
     flash: float = 0.0  # visible objects flash toward white at their own events (0 = never, 1 = white)
     flash_tau: float = 0.15  # seconds for a flash to fade to 1/e
     plain_background: bool = False  # a uniform gray backdrop instead of a texture (only objects carry features)
+    # "slots": objects side by side in evenly spaced slots (x jittered, y near the middle); "anywhere":
+    # at random positions over the frame, apart from each other (the CAM model's world, notebook 04)
+    placement: str = "slots"
+
+    def __post_init__(self) -> None:
+        if self.placement not in ("slots", "anywhere"):
+            raise ValueError(f"placement must be 'slots' or 'anywhere', got {self.placement!r}")
 
     def replace(self, **changes: object) -> "Difficulty":
         return dataclasses.replace(self, **changes)
@@ -48,6 +55,9 @@ PRESETS: dict[str, Difficulty] = {
     # tuned for 80-90 % sync-baseline accuracy at the cpu profile (600 pairs: flicker 0 -> 88 %,
     # 0.003 -> 86 %, 0.004 -> 85 %, 0.006 -> 82 %, 0.01 -> 79 %, 0.03 -> 60 %; jitter 0.5 -> 59 %)
     "default": Difficulty(),
+    # the default world with objects anywhere in the frame: where a sound comes from must be seen, not
+    # guessed from a few fixed slots (the CAM model is fine-tuned in it; notebook 04)
+    "anywhere": Difficulty(placement="anywhere"),
     # more distractors, louder off-screen sound, noisier pictures and a shaking camera
     "hard": Difficulty(min_objects=2, max_objects=3, p_silent=0.7, p_offscreen=0.8, offscreen_db=0.0,
                        flicker=0.008, pixel_noise=4.0, ambient_db=-20.0, salience=0.85),
@@ -55,7 +65,8 @@ PRESETS: dict[str, Difficulty] = {
 
 
 def get(name_or_difficulty: "str | Difficulty | None" = None) -> Difficulty:
-    """A preset by name (``easy``, ``default``, ``hard``), or the given ``Difficulty`` unchanged."""
+    """A preset by name (``easy``, ``warmup``, ``default``, ``anywhere``, ``hard``), or the given
+    ``Difficulty`` unchanged."""
     if name_or_difficulty is None:
         return PRESETS["default"]
     if isinstance(name_or_difficulty, Difficulty):

@@ -116,6 +116,21 @@ def load_voices(folder: str | Path, sample_rate: int) -> list[np.ndarray]:
     return voices
 
 
+def _anywhere(rng: np.random.Generator, k: int, tries: int = 200) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``k`` object centres (x, y as fractions of the frame side) at random over the frame, at least
+    0.34 apart horizontally (objects and their motion stay clear of each other), in a random order;
+    falls back to evenly spaced x when random draws keep colliding (three objects leave little room)."""
+    lo, hi, gap = 0.18, 0.82, 0.34
+    for _ in range(tries):
+        x = rng.uniform(lo, hi, k)
+        if k < 2 or np.diff(np.sort(x)).min() >= gap:
+            break
+    else:
+        x = rng.permutation(lo + (hi - lo) * (np.arange(k) + 0.5) / k)
+    y = rng.uniform(0.3, 0.7, k)
+    return tuple(float(v) for v in x), tuple(float(v) for v in y)
+
+
 class World:
     """The synthetic audio-visual world at one profile's media sizes and one difficulty.
 
@@ -150,12 +165,13 @@ class World:
         off = (int(rng.choice(classes)),) if rng.uniform() < d.p_offscreen else ()
         return SceneSpec(visible, off)
 
-    def _ctx(self, rng: np.random.Generator, slot: float, width: float, crowd: int = 1) -> O.Ctx:
+    def _ctx(self, rng: np.random.Generator, slot: float, width: float, crowd: int = 1,
+             y: float | None = None) -> O.Ctx:
         m, d, side = self.media, self.difficulty, self.media.frame_size
         shrink = (1.0, 1.0, 0.9, 0.8)[min(crowd, 3)]  # three objects side by side must fit
         radius = d.object_size * d.salience * side * shrink * rng.uniform(0.85, 1.15)
         hx = side * (slot + rng.uniform(-0.15, 0.15) * width)
-        hy = side * rng.uniform(0.42, 0.58)
+        hy = side * (rng.uniform(0.42, 0.58) if y is None else y)
         return O.Ctx(fps=m.fps, sr=m.sample_rate, n_frames=self.n_frames, n_samples=self.n_samples, size=side,
                      home_x=hx, home_y=hy, radius=radius, rate=d.event_rate * rng.uniform(0.8, 1.25),
                      min_gap=d.min_event_gap)
@@ -179,10 +195,14 @@ class World:
         k = len(spec.visible)
         lo, hi = 0.12, 0.88
         slots = spec.slots or tuple(lo + (hi - lo) * (i + 0.5) / k for i in range(k))
+        width, ys = (hi - lo) / max(k, 1), (None,) * k
+        if d.placement == "anywhere" and spec.slots is None:
+            slots, ys = _anywhere(np.random.default_rng([self.seed, int(index), 99]), k)
+            width = 0.0
         tracks: list[O.Track] = []
         for i, (cls, _) in enumerate(spec.visible):
             orng = np.random.default_rng([self.seed, int(index), 1 + i])
-            tracks.append(self._track(cls, orng, self._ctx(orng, slots[i], (hi - lo) / max(k, 1), k)))
+            tracks.append(self._track(cls, orng, self._ctx(orng, slots[i], width, k, ys[i])))
         off_tracks = []
         for j, cls in enumerate(spec.offscreen):
             orng = np.random.default_rng([self.seed, int(index), 101 + j])
