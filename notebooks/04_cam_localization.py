@@ -81,11 +81,11 @@ print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.
 # sounds without keeping track of *where*: the loss only sees the map's mean, and nothing ties the cells
 # to positions. (Fine-tuned in the slot world, the same recipe pointed at 62 % in one run, 94 % in another.)
 #
-# The crop is **65** pixels, not 64. TF-`SAME` padding (the original's) pads a stride-2 layer on both sides
-# only when its input size is odd; on an even size the extra pixel goes right and down, every strided layer
-# nudges the grid that way, and maps lean to one side (users of the original saw "the CAM always on the
-# right side", its issue #33). With 65 = 8·9 − 7 the three strided layers see 65, 33 and 17 pixels: the
-# 9×9 cells sit symmetrically, the middle one on the frame's centre.
+# The crop is **65** pixels, not 64. TF-`SAME` padding (the original's) pads a stride-2 layer equally on
+# both sides only when its input size is odd; on an even size the extra pixel goes right and down, every
+# strided layer nudges the grid that way, and maps can lean to one side (users of the original reported a
+# CAM stuck to one side, its issue #33, unresolved). With 65 = 8·9 − 7 the three strided layers see 65, 33
+# and 17 pixels: the 9×9 cells sit symmetrically, the middle one on the frame's centre.
 #
 # Under `smoke` both networks have trained for a few steps and learned nothing: every number below is then
 # only a test of the plumbing.
@@ -248,9 +248,10 @@ print(f"pointing accuracy of the stronger half {hits[order[:half]].mean():.1%}, 
 #   for t = 0, 0.05, …, 1 (0.025 for maps that never overlap the object, 1 for perfect ones).
 #
 # "CAM |abs|" is the CAM model's map averaged with its mirrored view; "one view" is the original's map as
-# is. "shift-net CAM à trous" is the pretrained shift network's map at the same cell spacing: every one of
-# its cells has a receptive field of hundreds of pixels centred near the middle of these small frames, so
-# its cells barely differ in *where* they look and its peak says little about where the source is. The
+# is. "shift-net CAM à trous" is the pretrained shift network's map at the same cell spacing: each of its
+# cells has a receptive field hundreds of pixels wide that covers the whole of these small frames, and
+# nothing in its training asked its cells to keep sources apart, so its peak says little about where the
+# source is. The
 # cIoU columns reward maps whose blob has the object's size; a CAM blob is several cells wide, larger than
 # our objects, so its cIoU stays low even when its peak is right (motion energy, as sharp as the pixels
 # that move, wins cIoU@0.5).
@@ -334,9 +335,10 @@ print("mean alignment logit:", {k: round(v, 3) for k, v in logit.items()})
 # %% [markdown]
 # ## A control: does the map follow the sound?
 #
-# If the map depends on the audio, giving each scene *another scene's* soundtrack should move it (and the
-# pointing accuracy should fall towards the motion-energy level). If it does not move, the network's map
-# shows what is visually salient, not what sounds.
+# If the map depends on the audio, giving each scene *another scene's* soundtrack should move it, and the
+# pointing accuracy should fall far below its value with the scene's own sound (towards chance, about the
+# sounding object's share of the frame, if the map follows the sound alone). If it does not move, the
+# network's map shows what is visually salient, not what sounds.
 
 # %%
 b = bench["distractor"]
