@@ -224,8 +224,9 @@ def cam_clips(model: nn.Module, frames: np.ndarray, audio: np.ndarray, *, dense_
 
     ``mirror=True`` also maps the clips mirrored left-right (audio unchanged, as the training's flip
     augmentation shows them) into ``result.mirrored``. The network saw both views equally in training,
-    but TF ``SAME`` padding is lopsided (the extra pixel goes right and down), so one view's map leans
-    to one side; :func:`to_frames` averages the two views, which cancels the sideways lean.
+    yet nothing makes its learned filters symmetric (and TF ``SAME`` padding is lopsided on even sizes:
+    the extra pixel goes right and down), so one view's map can lean to one side; :func:`to_frames`
+    averages the two views, which cancels a sideways lean.
     """
     if frames.ndim != 5 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be uint8 [N, T, H, W, 3], got {frames.dtype} {frames.shape}")
@@ -233,23 +234,21 @@ def cam_clips(model: nn.Module, frames: np.ndarray, audio: np.ndarray, *, dense_
         raise ValueError(f"audio must be [N, C, S] with N = {len(frames)}, got {audio.shape}")
     device = device or next(model.parameters()).device
     scale = AUDIO_SCALE if audio.dtype == np.int16 else 1.0
-    maps, logits, geo = [], [], None
-    mirrored: list[CamResult] = []
+    views = (False, True) if mirror else (False,)
+    maps: dict[bool, list[torch.Tensor]] = {v: [] for v in views}
+    logits: dict[bool, list[torch.Tensor]] = {v: [] for v in views}
+    geo = None
     for first in range(0, len(frames), batch_size):
         f = torch.from_numpy(np.ascontiguousarray(frames[first:first + batch_size])).to(device)
         f = f.permute(0, 4, 1, 2, 3).float().div_(127.5).sub_(1.0)
         a = torch.from_numpy(np.ascontiguousarray(audio[first:first + batch_size])).to(device).float() / scale
-        r = cam(model, f, a, dense_levels=dense_levels, use_sound=use_sound)
-        maps.append(r.maps.cpu())
-        logits.append(r.logits.cpu())
-        geo = r.geometry
-        if mirror:
-            mirrored.append(cam(model, f.flip(-1), a, dense_levels=dense_levels, use_sound=use_sound))
-    other = None
-    if mirror:
-        other = CamResult(torch.cat([m.maps.cpu() for m in mirrored]), torch.cat([m.logits.cpu() for m in mirrored]),
-                          mirrored[0].geometry)
-    return CamResult(torch.cat(maps), torch.cat(logits), geo, other)
+        for flipped in views:
+            r = cam(model, f.flip(-1) if flipped else f, a, dense_levels=dense_levels, use_sound=use_sound)
+            maps[flipped].append(r.maps.cpu())
+            logits[flipped].append(r.logits.cpu())
+            geo = r.geometry  # square frames: the mirrored view has the same geometry
+    other = CamResult(torch.cat(maps[True]), torch.cat(logits[True]), geo) if mirror else None
+    return CamResult(torch.cat(maps[False]), torch.cat(logits[False]), geo, other)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ def finetune(cfg: Profile, base: nn.Module | None = None, *, run_dir: Path | Non
         return pretext.Pretrained(model.to(device).eval(), Path(run_dir or "."), [])
     run_dir = Path(run_dir) if run_dir is not None else pretext.default_run_dir(cfg, "cam")
     stamp = run_dir / "base.json"
-    key = {"base": _fingerprint(state), "profile": lcfg.as_dict()}
+    # what the fine-tuned weights depend on: the base weights and the settings (not the benchmark's sizes)
+    key = {"base": _fingerprint(state), "profile": {k: v for k, v in lcfg.as_dict().items() if k != "localization"}}
     if stamp.exists() and json.loads(stamp.read_text()) != json.loads(json.dumps(key, default=str)):
         print(f"{run_dir} was fine-tuned from another base model or at other settings: fine-tuning anew")
         retrain = True
