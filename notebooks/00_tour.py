@@ -77,7 +77,8 @@ print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.
 # - **03 · Pretraining** (§3.3). Self-supervised training that really learns on a laptop CPU, with the controls
 #   that prove the network uses synchrony (audio zeroed, frozen frames, audio from another video) and an
 #   offset sweep; the accuracy beside the paper's 59.9 % on AudioSet.
-# - **04 · Where is the sound? CAM localization** (§4). Class activation maps of the aligned-audio logit,
+# - **04 · Where is the sound? CAM localization** (§4). Class activation maps of the aligned-audio logit from
+#   the CAM model (the shift network fine-tuned with spatial strides removed, as the original's `cam_v1`),
 #   measured against ground-truth masks of sounding objects (pointing game, cIoU, AUC) and simple baselines.
 # - **05 · Action recognition on UCF-101** (§5). Fine-tuning the pretrained network; the paper's 82.1 % and its
 #   ablations (scratch, audio zeroed, other-video negatives).
