@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -70,9 +69,10 @@ def measure(cfg: config.Profile, scenes: int, device: torch.device, seconds: flo
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     device = torch.device(args.device) if args.device else runtime.pick_device()
-    rows = [measure(config.get(name), args.scenes, device, args.seconds) for name in args.profile]
-    for row in rows:
-        row["peak_rss_mib"] = round(peak_rss_mib(), 1)
+    rows = []
+    for name in args.profile:  # peak memory so far, after each profile (the largest profile last shows it)
+        rows.append({**measure(config.get(name), args.scenes, device, args.seconds),
+                     "peak_rss_mib": round(peak_rss_mib(), 1)})
     print_table(f"localization speed on {device} ({torch.get_num_threads()} threads; fine-tuning steps "
                 f"exclude data loading)", rows)
-    return {"device": str(device), "rows": rows, "np_version": np.__version__}
+    return {"device": str(device), "rows": rows}
