@@ -25,7 +25,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 figures: $(STAMP)
-	$(PY) -m avscene.pipeline figures --profile $(PROFILE)
+	$(PY) -m avscene.course.pipeline figures --profile $(PROFILE)
 
 # One pytest run: the unit tests, then each output-free notebook executed under `smoke` by nbval.
 test: $(STAMP)
@@ -37,10 +37,10 @@ unit: $(STAMP)
 
 # Write the output-free .ipynb twins (what Colab opens) from the .py sources; check them.
 notebooks: $(STAMP)
-	$(PY) -m avscene.pipeline sync
+	$(PY) -m avscene.course.pipeline sync
 
 check-notebooks: $(STAMP)
-	$(PY) -m avscene.pipeline sync --check
+	$(PY) -m avscene.course.pipeline sync --check
 
 # e.g. make bench BENCH="io --profile cpu"
 bench: $(STAMP)

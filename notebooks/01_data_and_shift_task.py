@@ -38,7 +38,8 @@ if "google.colab" in sys.modules and not os.path.exists("/content/.avscene-insta
                     "git+https://github.com/avscene/avscene"], check=True)
     open("/content/.avscene-installed", "w").close()
 
-from avscene import config, outputs, runtime
+from avscene import config, runtime
+from avscene.course import outputs
 
 runtime.report();
 
@@ -54,8 +55,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from avscene import display, plots, sampling
-from avscene.datasets.shift import ShiftDataset, collate
+from avscene import sampling
+from avscene.course import display, plots
+from avscene.shift.dataset import ShiftDataset, collate
 from avscene.datasets.sources import CacheSource, SyntheticSource
 
 cfg = config.get(PROFILE)
@@ -312,7 +314,7 @@ print(f"class-match detector (ground truth classes): {acc_class_other:.1%} with 
 
 # %%
 from avscene.bench.data import measure_loader
-from avscene.datasets.shift import to_device
+from avscene.shift.dataset import to_device
 
 batch = to_device(collate([dataset[i] for i in range(cfg.train.batch_videos)]), runtime.pick_device())
 print({k: (tuple(t.shape), str(t.dtype)) for k, t in batch.items()})

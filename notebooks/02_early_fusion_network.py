@@ -40,7 +40,8 @@ if "google.colab" in sys.modules and not os.path.exists("/content/.avscene-insta
                     "git+https://github.com/avscene/avscene"], check=True)
     open("/content/.avscene-installed", "w").close()
 
-from avscene import config, outputs, runtime
+from avscene import config, runtime
+from avscene.course import outputs
 
 runtime.report();
 

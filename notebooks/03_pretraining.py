@@ -38,7 +38,8 @@ if "google.colab" in sys.modules and not os.path.exists("/content/.avscene-insta
                     "git+https://github.com/avscene/avscene"], check=True)
     open("/content/.avscene-installed", "w").close()
 
-from avscene import config, outputs, runtime
+from avscene import config, runtime
+from avscene.course import outputs
 
 runtime.report();
 
@@ -50,8 +51,9 @@ RETRAIN = False  # True: discard the saved run of this profile and train again
 import matplotlib.pyplot as plt
 import numpy as np
 
-from avscene import display, plots, pretext
-from avscene.datasets.shift import ShiftDataset
+from avscene import shift as pretext
+from avscene.course import display, plots
+from avscene.shift.dataset import ShiftDataset
 from avscene.datasets.sources import SyntheticSource
 from avscene.sync_baseline import threshold_accuracy
 

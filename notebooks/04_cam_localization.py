@@ -49,7 +49,8 @@ if "google.colab" in sys.modules and not os.path.exists("/content/.avscene-insta
                     "git+https://github.com/avscene/avscene"], check=True)
     open("/content/.avscene-installed", "w").close()
 
-from avscene import config, outputs, runtime
+from avscene import config, runtime
+from avscene.course import outputs
 
 runtime.report();
 
@@ -95,7 +96,7 @@ import numpy as np
 import torch
 
 from avscene import localization as loc
-from avscene import pretext
+from avscene import shift as pretext
 
 device = runtime.pick_device()
 pre = pretext.pretrain(cfg, device=device)

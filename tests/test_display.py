@@ -6,7 +6,7 @@ import io
 import av
 import numpy as np
 
-from avscene import display
+from avscene.course import display
 
 
 def test_no_notebook_no_output() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from avscene import pipeline
+from avscene.course import pipeline
 
 SOURCES = pipeline.sources()
 

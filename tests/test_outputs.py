@@ -7,7 +7,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-from avscene import config, outputs
+from avscene import config
+from avscene.course import outputs
 
 
 def test_smoke_never_touches_figures(repo: Path) -> None:

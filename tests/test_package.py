@@ -14,8 +14,8 @@ MODULES = sorted(m.name for m in pkgutil.walk_packages(avscene.__path__, "avscen
 
 
 def test_modules_found() -> None:
-    assert {"avscene.config", "avscene.runtime", "avscene.outputs", "avscene.display",
-            "avscene.pipeline", "avscene.io"} <= set(MODULES)
+    assert {"avscene.config", "avscene.runtime", "avscene.course.outputs", "avscene.course.display",
+            "avscene.course.pipeline", "avscene.io"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

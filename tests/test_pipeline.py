@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from avscene import pipeline
+from avscene.course import pipeline
 
 HEADER = """# ---
 # jupyter:

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from avscene import config, sampling
-from avscene.datasets.shift import ShiftDataset, collate, to_device
-from avscene.pretext import ShiftTask
+from avscene.shift.dataset import ShiftDataset, collate, to_device
+from avscene.shift.task import ShiftTask
 
 CFG = config.get("smoke")
 M = CFG.media

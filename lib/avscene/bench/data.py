@@ -13,7 +13,7 @@ from .common import print_table
 
 def measure_loader(dataset, batch_videos: int, num_workers: int, n_batches: int) -> dict[str, float]:
     """Videos/s and batches/s of ``n_batches`` batches (after one warm-up batch), as training reads them."""
-    from ..datasets.shift import collate, to_device
+    from ..shift.dataset import collate, to_device
     from ..train import LoaderSource
     import torch
 
@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     from .. import config
-    from ..datasets.shift import ShiftDataset
+    from ..shift.dataset import ShiftDataset
     from ..datasets.sources import SyntheticSource
 
     cfg = config.get(args.profile)

@@ -23,8 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from .. import config, pretext, runtime
-    from ..datasets.shift import ShiftDataset
+    from .. import config, runtime
+    from ..shift import pretraining as pretext
+    from ..shift.dataset import ShiftDataset
+    from ..shift.task import ShiftTask
     from ..datasets.sources import SyntheticSource
     from .data import measure_loader
     from .model import _train_flops
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as run_dir:
             t_cfg = cfg.replace(**{"train.steps": warm + steps, "train.eval_clips": 2,
                                    "train.checkpoint_every": 10**9, "synth.curriculum": ()})
-            task = pretext.ShiftTask()
+            task = ShiftTask()
             stamp = {"t": None}
 
             def clock(step: int) -> None:  # called by the loop before each step

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..datasets.shift import AUDIO_SCALE
+from ..shift.dataset import AUDIO_SCALE
 from ..models.blocks import ResBlock, SameConv, same_padding
 
 #: blocks after the fusion that may stride in space, in order; the tail ``conv4_1 .. conv5_2``

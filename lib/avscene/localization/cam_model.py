@@ -70,7 +70,8 @@ def finetune(cfg: Profile, base: nn.Module | None = None, *, run_dir: Path | Non
     weights (the shift network was retrained since) is discarded and redone. ``finetune_steps=0`` only
     rebuilds the network with the strides removed around the base weights (no training).
     """
-    from .. import pretext, runtime
+    from .. import runtime
+    from ..shift import pretraining as pretext
     from ..models import ShiftNet
 
     device = device or runtime.pick_device()

@@ -52,7 +52,7 @@ def overlay_video(frames: np.ndarray, heat: np.ndarray, audio: np.ndarray | None
     ``audio`` float ``[C, N]`` on the frames' timeline. Returns the mp4 bytes."""
     import base64
 
-    from .. import display
+    from ..course import display
     from ..runtime import in_notebook
 
     vis = heatmap(frames, heat)

@@ -1,7 +1,7 @@
 """Training shared by every notebook: the loop, exact-resume checkpoints, step-indexed data, DDP.
 
-``python -m avscene.train pretrain --profile gpu --data ...`` runs pretraining outside notebooks
-(with ``torchrun`` for several GPUs).
+Knows no task: a section package (``avscene.shift``, ``avscene.localization``, ...) brings its dataset,
+loss and evaluation.
 """
 from .checkpoint import latest
 from .data import LoaderSource, StepBatchSampler, StepPhases

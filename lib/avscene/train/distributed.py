@@ -1,6 +1,6 @@
 """Multi-GPU (and multi-process CPU) training with torchrun + DistributedDataParallel.
 
-``torchrun --nproc_per_node N -m avscene.train pretrain ...`` sets RANK/WORLD_SIZE/LOCAL_RANK; we
+``torchrun --nproc_per_node N -m avscene.shift pretrain ...`` sets RANK/WORLD_SIZE/LOCAL_RANK; we
 initialize the process group (NCCL on CUDA, gloo on CPU), wrap the model in DDP, and each rank draws its
 own disjoint share of every step's examples (``avscene.train.data``).
 """

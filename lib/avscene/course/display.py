@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .runtime import in_notebook
+from ..runtime import in_notebook
 
 
 def _numpy(x: Any) -> np.ndarray:
@@ -36,7 +36,7 @@ def video_bytes(frames: Any, audio_wave: Any | None, fps: float, sample_rate: in
 
     Audio at a rate AAC cannot encode (e.g. 4 kHz) is resampled (torchaudio) to the next one that it can.
     """
-    from .io.write import AAC_RATES, write_av
+    from ..io.write import AAC_RATES, write_av
 
     frames = _numpy(frames)
     pad_h, pad_w = frames.shape[1] % 2, frames.shape[2] % 2  # yuv420p needs even sizes

@@ -23,7 +23,7 @@ from torch.utils.data import Dataset
 
 from .. import sampling
 from ..config import Profile
-from .sources import VideoSource
+from ..datasets.sources import VideoSource
 
 AUDIO_SCALE = 32767.0  # int16 -> [-1, 1], as the original's int16 / 32767
 

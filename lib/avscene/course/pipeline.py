@@ -1,9 +1,9 @@
 """The notebook series as a batch job: pair, execute with papermill, summarize (``make figures``).
 
-``python -m avscene.pipeline figures --profile cpu`` converts every ``notebooks/NN_*.py`` (jupytext
+``python -m avscene.course.pipeline figures --profile cpu`` converts every ``notebooks/NN_*.py`` (jupytext
 percent format, the source) to ``.ipynb``, runs them in order with papermill (``PROFILE`` injected),
 keeps the executed copies in ``build/executed/<profile>/`` and prints a table of minutes and key
-metrics read from each notebook's ``metrics.json``. ``python -m avscene.pipeline sync [--check]``
+metrics read from each notebook's ``metrics.json``. ``python -m avscene.course.pipeline sync [--check]``
 regenerates (or checks) the output-free ``.ipynb`` twins that Colab opens.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 NOTEBOOKS = REPO / "notebooks"
 BUILD = REPO / "build"
 
@@ -126,7 +126,7 @@ def figures(profile: str, only: list[str] | None = None, timeout: int | None = N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m avscene.pipeline", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m avscene.course.pipeline", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("figures", help="execute every notebook under a profile")

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from avscene import config, pretext
-from avscene.datasets.shift import ShiftDataset
+from avscene import config
+from avscene import shift as pretext
+from avscene.shift.dataset import ShiftDataset
 from avscene.datasets.sources import SyntheticSource
 from avscene.train import StepPhases, read_log
 
@@ -56,9 +57,9 @@ def test_controls_and_sweep_on_an_untrained_model() -> None:
 
 
 def test_cli_two_processes_gloo(tmp_path: Path) -> None:
-    """`torchrun --nproc_per_node 2 -m avscene.train pretrain` on the CPU (gloo), smoke sizes."""
+    """`torchrun --nproc_per_node 2 -m avscene.shift pretrain` on the CPU (gloo), smoke sizes."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531",
-           "-m", "avscene.train", "pretrain", "--profile", "smoke", "--steps", "2", "--run-dir", str(tmp_path)]
+           "-m", "avscene.shift", "pretrain", "--profile", "smoke", "--steps", "2", "--run-dir", str(tmp_path)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "OMP_NUM_THREADS": "1", "AVSCENE_DEVICE": "cpu"})
     assert out.returncode == 0, out.stderr[-3000:]

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import runtime
-from .config import Profile
+from .. import runtime
+from ..config import Profile
 
 FIGURES_ENV_VAR = "AVSCENE_FIGURES"
 RUNS_ENV_VAR = "AVSCENE_RUNS"
@@ -24,7 +24,7 @@ def figures_root() -> Path:
     """``$AVSCENE_FIGURES``, else the repository's ``figures/`` (source checkout), else ``./figures``."""
     if os.environ.get(FIGURES_ENV_VAR):
         return Path(os.environ[FIGURES_ENV_VAR])
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     if (repo / "notebooks").is_dir() and (repo / "lib" / "avscene").is_dir():
         return repo / "figures"
     return Path.cwd() / "figures"

@@ -1,6 +1,6 @@
-"""``python -m avscene.train pretrain --profile gpu --data PATH``: pretraining outside notebooks.
+"""``python -m avscene.shift pretrain --profile gpu --data PATH``: pretraining outside notebooks.
 
-Batch runs for researchers (several GPUs: ``torchrun --nproc_per_node N -m avscene.train pretrain ...``).
+Batch runs for researchers (several GPUs: ``torchrun --nproc_per_node N -m avscene.shift pretrain ...``).
 ``--data synthetic`` (default) trains on the synthetic world; a folder or CSV of real videos (e.g. the
 AudioSet download of ``data_scripts/audioset.py``) is scanned, cached at the profile's rates and split
 into training and held-out videos (a ``split`` column, else a stable 2 % by file name). The run resumes
@@ -46,7 +46,7 @@ def real_sources(cfg, data: str, cache_dir: str | None, eval_fraction: float = 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m avscene.train", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m avscene.shift", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pretrain", help="self-supervised shift-task pretraining")
@@ -58,15 +58,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retrain", action="store_true", help="discard an existing run in --run-dir")
     args = parser.parse_args(argv)
 
-    from .. import config, pretext
-    from . import distributed
+    from .. import config
+    from ..train import distributed
+    from .pretraining import pretrain
 
     device = distributed.init_from_env()
     cfg = config.get(args.profile)
     sources = {} if args.data == "synthetic" else dict(zip(("train_source", "eval_source"),
                                                            real_sources(cfg, args.data, args.cache)))
     try:
-        result = pretext.pretrain(cfg, run_dir=args.run_dir, retrain=args.retrain, steps=args.steps,
+        result = pretrain(cfg, run_dir=args.run_dir, retrain=args.retrain, steps=args.steps,
                                   device=device, **sources)
     finally:
         distributed.shutdown()

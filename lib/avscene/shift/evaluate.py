@@ -1,0 +1,112 @@
+"""Held-out evaluation of the shift task: accuracy, the controls, the baseline and the offset sweep.
+
+Owens & Efros §3.3 (notebook 03). The controls show that a trained network uses synchrony and nothing
+else: with the audio zeroed, with the frames frozen (the window's first frame repeated) or with the
+"aligned" audio taken from another video, the aligned and shifted examples become indistinguishable to a
+sync detector and accuracy must fall to chance. The offset sweep scores one frame window against audio
+windows offset by ``-k..k`` frames; a sync detector peaks at offset zero.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import sampling
+from ..config import Profile
+from ..datasets.sources import VideoSource
+from .dataset import ShiftDataset, collate, to_device
+from .task import pair_logits
+
+CONTROLS = ("audio_zeroed", "frames_frozen", "other_video_audio")
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, dataset: ShiftDataset, n: int, *, batch_size: int = 16,
+             controls: tuple[str, ...] = (), device: torch.device | None = None,
+             return_logits: bool = False) -> dict[str, float] | tuple[dict[str, float], np.ndarray]:
+    """Held-out pretext accuracy on items ``0..n-1`` of ``dataset`` (and each control's accuracy).
+
+    Also returns ``pair_acc``: the share of videos whose aligned logit beats their shifted one; with
+    ``return_logits``, also every item's (aligned, shifted) logits ``[n, 2]`` from the same pass.
+    """
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    correct = {name: 0.0 for name in ("acc", "pair_acc", *controls)}
+    count, all_logits = 0, []
+    for first in range(0, n, batch_size):
+        batch = to_device(collate([dataset[i] for i in range(first, min(n, first + batch_size))]), device)
+        frames, audio = batch["frames"], batch["audio"]
+        logits = pair_logits(model, frames, audio)
+        all_logits.append(logits.float().cpu().numpy())
+        correct["acc"] += float((logits[:, 0] > 0).sum() + (logits[:, 1] <= 0).sum()) / 2
+        correct["pair_acc"] += float((logits[:, 0] > logits[:, 1]).sum())
+        for name in controls:
+            f, a = frames, audio
+            if name == "audio_zeroed":
+                a = torch.zeros_like(audio)
+            elif name == "frames_frozen":
+                f = frames[:, :, :1].expand_as(frames).contiguous()
+            elif name == "other_video_audio":  # the 'aligned' audio comes from the next video of the batch
+                a = torch.stack([audio.roll(1, dims=0)[:, 0], audio[:, 1]], dim=1)
+            else:
+                raise ValueError(f"unknown control {name!r}; choose from {CONTROLS}")
+            lg = pair_logits(model, f, a)
+            correct[name] += float((lg[:, 0] > 0).sum() + (lg[:, 1] <= 0).sum()) / 2
+        count += frames.shape[0]
+    model.train(was_training)
+    scores = {k: v / count for k, v in correct.items()}
+    return (scores, np.concatenate(all_logits)) if return_logits else scores
+
+
+def baseline_scores(dataset: ShiftDataset, n: int, batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """The motion-energy x audio-envelope baseline's scores on the same items ``evaluate`` uses:
+    aligned ``[n]`` and shifted ``[n]`` (``avscene.sync_baseline.sync_score``)."""
+    from ..sync_baseline import sync_score
+
+    pos, neg = [], []
+    for first in range(0, n, batch_size):
+        batch = collate([dataset[i] for i in range(first, min(n, first + batch_size))])
+        frames = batch["frames"].numpy()  # [B, T, H, W, 3]
+        audio = batch["audio"].numpy().astype(np.float32) / 32767  # [B, 2, C, N]
+        pos.append(sync_score(frames, audio[:, 0]))
+        neg.append(sync_score(frames, audio[:, 1]))
+    return np.concatenate(pos), np.concatenate(neg)
+
+
+@torch.no_grad()
+def offset_sweep(model: nn.Module, source: VideoSource, cfg: Profile, offsets: np.ndarray, n_videos: int, *,
+                 batch_size: int = 16, device: torch.device | None = None) -> np.ndarray:
+    """Mean probability of "aligned" for audio offset by each of ``offsets`` (frames) ``-> [K]``.
+
+    The frame window sits in the middle of each of the first ``n_videos`` videos (centre crop); the audio
+    window starts ``offset`` frames later (negative: earlier). Offsets must keep the audio inside the video.
+    """
+    from .dataset import AUDIO_SCALE
+
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    m = cfg.media
+    c = m.crop_size
+    scores = np.zeros((n_videos, len(offsets)))
+    for v in range(n_videos):
+        frames, audio = source.read(v)
+        start = (int(source.n_frames[v]) - m.clip_frames) // 2
+        if start + offsets.min() < 0 or start + offsets.max() + m.clip_frames > source.n_frames[v]:
+            raise ValueError(f"video {v}: offsets {offsets.min()}..{offsets.max()} leave the video")
+        y, x = (frames.shape[1] - c) // 2, (frames.shape[2] - c) // 2
+        clip = torch.from_numpy(np.ascontiguousarray(frames[start:start + m.clip_frames, y:y + c, x:x + c]))
+        clip = clip.to(device).permute(3, 0, 1, 2).float().div_(127.5).sub_(1.0)
+        j = sampling.audio_offset(start + offsets, m.fps, m.sample_rate)
+        windows = np.stack([audio[:, k:k + m.clip_samples] for k in j])  # [K, C, N]
+        wav = torch.from_numpy(windows).to(device).float().div_(AUDIO_SCALE)
+        for first in range(0, len(offsets), batch_size):
+            a = wav[first:first + batch_size]
+            logits = model(clip.unsqueeze(0).expand(len(a), -1, -1, -1, -1).contiguous(), a)
+            scores[v, first:first + len(a)] = torch.sigmoid(logits.float()).cpu().numpy()
+    model.train(was_training)
+    return scores.mean(axis=0)
+
+
