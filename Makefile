@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install figures test unit nbtest notebooks check-notebooks bench freeze clean colab-links
+.PHONY: help install figures test unit nbtest notebooks check-notebooks bench freeze clean colab-links weights
 
 help:
 	@sed -n '1,4p' Makefile
@@ -29,7 +29,7 @@ figures: $(STAMP)
 
 # One pytest run: the unit tests, then each output-free notebook executed under `smoke` by nbval.
 test: $(STAMP)
-	AVSCENE_PROFILE=smoke $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env \
+	AVSCENE_PROFILE=smoke AVSCENE_BATCH=1 $(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=900 -p no:cacheprovider $(PYTEST_ARGS)
 
 unit: $(STAMP)
@@ -42,6 +42,10 @@ notebooks: $(STAMP)
 check-notebooks: $(STAMP)
 	$(PY) -m avscene.course.pipeline sync --check
 
+# Pack the finished runs of $(PROFILE) into build/weights/ (archive + manifest.json) for publishing.
+weights: $(STAMP)
+	$(PY) -m avscene.course.hub pack --profile $(PROFILE) --out build/weights
+
 # e.g. make bench BENCH="io --profile cpu"
 bench: $(STAMP)
 	$(PY) -m avscene.bench $(BENCH)
@@ -53,7 +57,8 @@ freeze: $(STAMP)
 # Point the Colab badges and install lines at a fork: make colab-links REPO=owner/name
 colab-links:
 	@test -n "$(REPO)" || (echo "usage: make colab-links REPO=owner/name" && false)
-	sed -i 's#github/avscene/avscene/#github/$(REPO)/#; s#github.com/avscene/avscene#github.com/$(REPO)#' notebooks/*.py README.md
+	sed -i 's#github/avscene/avscene/#github/$(REPO)/#; s#github.com/avscene/avscene#github.com/$(REPO)#' \
+	  notebooks/*.py README.md lib/avscene/course/weights.json
 	$(MAKE) notebooks
 
 clean:

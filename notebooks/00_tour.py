@@ -57,10 +57,7 @@ runtime.report();
 PROFILE = os.environ.get("AVSCENE_PROFILE", "cpu")
 
 # %%
-cfg = config.get(PROFILE)
-out = outputs.Outputs("00_tour", cfg)
-runtime.seed_everything(cfg.seed)
-print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.dir}")
+cfg, out = outputs.begin("00_tour", PROFILE)
 
 # %% [markdown]
 # ## The course
@@ -100,6 +97,10 @@ print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.
 #   *Runtime → Change runtime type → T4 GPU* and set `PROFILE = "colab"` in the parameters cell.
 # - **Batch (papermill)**: `papermill notebooks/03_pretraining.ipynb out.ipynb -p PROFILE gpu -k python3`
 #   (the `.ipynb` files are the paired, output-free twins of the `.py` sources).
+# - **Trained networks are named runs** (`shift`, `cam`, ...) under `runs/<profile>/`. A notebook that needs
+#   one loads it when it has finished, else downloads the profile's published weights when they exist
+#   (checksummed and cached; it prints "found pretrained weights ... skipping training"), else trains it and
+#   says how long that took when last measured. An interrupted training resumes where it stopped.
 
 # %% [markdown]
 # ## The profiles side by side

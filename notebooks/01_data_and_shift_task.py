@@ -55,14 +55,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from avscene import sampling
-from avscene.course import display, plots
-from avscene.shift.dataset import ShiftDataset, collate
+from avscene import sampling, shift
+from avscene.course import display, plots, widgets
 from avscene.datasets.sources import CacheSource, SyntheticSource
+from avscene.io.pcm import from_pcm16
 
-cfg = config.get(PROFILE)
-out = outputs.Outputs("01_data_and_shift_task", cfg)
-runtime.seed_everything(cfg.seed)
+cfg, out = outputs.begin("01_data_and_shift_task", PROFILE)
 m = cfg.media
 print(f"profile {cfg.name}: windows of {m.clip_frames} frames ({m.clip_seconds:.2f} s) at {m.fps:g} fps, "
       f"{m.clip_samples} audio samples at {m.sample_rate} Hz, {m.crop_size}-px crops of {m.frame_size}-px frames")
@@ -80,9 +78,7 @@ print(f"profile {cfg.name}: windows of {m.clip_frames} frames ({m.clip_seconds:.
 train_src = SyntheticSource.pretext(cfg, "train")
 scene = train_src.scene(0)
 owners = [f"{'sounding' if s else 'silent'} object {k}" for k, s in enumerate(scene.sounding)]
-visible_events = np.concatenate([e for e, s in zip(scene.events[:len(scene.sounding)], scene.sounding) if s]
-                                or [np.zeros(0)])
-fig = plots.av_strip(scene.frames, scene.audio, m.fps, m.sample_rate, events=visible_events,
+fig = plots.av_strip(scene.frames, scene.audio, m.fps, m.sample_rate, events=scene.sounding_events,
                      title=f"synthetic video 0: {', '.join(owners)}; "
                            f"{int((~scene.stem_onscreen).sum())} off-screen source(s)")
 out.save_figure(fig, "synthetic_video")
@@ -101,12 +97,11 @@ display.video(scene.frames, scene.audio, m.fps, m.sample_rate);
 
 # %%
 from avscene.datasets import scan
-from avscene.io import ClipCache, load_clip, probe
+from avscene.io import ClipCache, compare, load_clip, probe
 from avscene.synthetic.write import write_dataset
 
 work = Path(tempfile.mkdtemp(prefix="avscene-01-"))
-n_files = 4
-paths = write_dataset(work / "videos", [train_src.scene(v) for v in range(n_files)])
+paths = write_dataset(work / "videos", [train_src.scene(v) for v in range(cfg.measure.files)])
 index = scan(work / "videos", min_duration=m.clip_seconds)
 cache = ClipCache.from_profile(work / "cache", cfg)
 cached = CacheSource(cache, [e.path for e in index])
@@ -115,24 +110,10 @@ print(f"{len(index)} usable videos, {len(index.skipped)} skipped; cached at {cac
 # the decoded video against the generated one: same frames (up to H.264), same sound at the same time
 frames_dec, audio_dec = cached.read(0)
 frames_gen, audio_gen = train_src.read(0)
-
-
-def psnr_at(offset: int) -> float:
-    """PSNR of decoded frame k + offset against generated frame k (over every k where both exist)."""
-    a, b = frames_gen[max(0, -offset): len(frames_gen) - max(0, offset)], frames_dec[max(0, offset):]
-    n = min(len(a), len(b))
-    mse = np.mean((a[:n].astype(float) - b[:n].astype(float)) ** 2)
-    return float(10 * np.log10(255**2 / max(mse, 1e-9)))
-
-
-frame_psnr = {k: psnr_at(k) for k in (-1, 0, 1)}
-frame_offset = max(frame_psnr, key=frame_psnr.get)
+frame_offset, frame_psnr = compare.frame_offset(frames_gen, frames_dec)
 psnr = frame_psnr[0]
-a, b = audio_gen[0].astype(float), audio_dec[0, : audio_gen.shape[1]].astype(float)
-max_lag = int(round(m.sample_rate / m.fps))  # one video frame
-lags = np.arange(-max_lag, max_lag + 1)
-xcorr = [np.dot(a[max_lag:-max_lag], np.roll(b, -k)[max_lag:-max_lag]) for k in lags]
-audio_lag_ms = 1000 * lags[int(np.argmax(xcorr))] / m.sample_rate
+one_frame = int(round(m.sample_rate / m.fps))  # audio samples in one video frame
+audio_lag_ms = 1000 * compare.audio_lag(audio_gen[0], audio_dec[0], one_frame) / m.sample_rate
 print(f"decoded vs generated: frames PSNR {psnr:.1f} dB (best at frame offset {frame_offset:+d}; "
       f"{frame_psnr[-1]:.1f} / {frame_psnr[1]:.1f} dB one frame off); audio best lag {audio_lag_ms:+.2f} ms "
       f"(one frame = {1000 / m.fps:.1f} ms)")
@@ -156,52 +137,37 @@ if REAL_CLIP:
 # the same batch, labeled 1 and 0.
 
 # %%
-dataset = ShiftDataset(train_src, cfg, seed=cfg.seed)
+dataset = shift.ShiftDataset(train_src, cfg, seed=cfg.seed)
 item = dataset[0]
-plan, _ = dataset.plan(0)
-s0, s1 = int(plan.video_start[0]), int(plan.audio_start[0])
-v = int(item["video"])
-clip_scene = train_src.scene(v)
-events = np.concatenate([e for e, s in zip(clip_scene.events[:len(clip_scene.sounding)], clip_scene.sounding) if s]
-                        or [np.zeros(0)])
-in_window = lambda ev, start: ev[(ev >= start / m.fps) & (ev < (start + m.clip_frames) / m.fps)] - start / m.fps  # noqa: E731
-frames_np = item["frames"].numpy()
-audio_np = item["audio"].numpy().astype(np.float32) / 32767
-for k, (name, start) in enumerate((("aligned", s0), ("shifted", s1))):
-    fig = plots.av_strip(frames_np, audio_np[k], m.fps, m.sample_rate, events=in_window(events, s0),
-                         audio_events=in_window(events, start),
-                         title=f"{name}: frames from {s0 / m.fps:.2f} s, audio from {start / m.fps:.2f} s "
-                               f"(shift {(start - s0) / m.fps:+.2f} s)")
+for k, name in enumerate(("aligned", "shifted")):
+    fig = shift.figures.item_figure(dataset, 0, which=k, title=name)
     out.save_figure(fig, f"example_{name}")
     plt.show()
-    display.video(frames_np, audio_np[k], m.fps, m.sample_rate);
+    display.video(item["frames"].numpy(), from_pcm16(item["audio"][k].numpy()), m.fps, m.sample_rate);
 
 # %% [markdown]
 # ### Try it: slide the audio
 #
 # The slider shifts the soundtrack against the same frames (in frames of video). At zero the dotted and
-# dashed marks agree. (Interactive in Jupyter and Colab; inert when the notebook runs in batch.)
+# dashed marks agree. (Interactive in Jupyter and Colab; a batch run shows the aligned view once.)
 
 # %%
-import ipywidgets as widgets
-
+v = int(item["video"])
+s0 = int(dataset.plan(0)[0].video_start[0])
 full_frames, full_audio = train_src.read(v)
-max_k = cfg.max_shift_frames
 
 
-def show_shift(shift: int = 0) -> None:
-    start = int(np.clip(s0 + shift, 0, full_frames.shape[0] - m.clip_frames))
+def show_shift(offset: int) -> None:
+    start = int(np.clip(s0 + offset, 0, full_frames.shape[0] - m.clip_frames))
     j = int(sampling.audio_offset(start, m.fps, m.sample_rate))
-    wave = full_audio[:, j:j + m.clip_samples].astype(np.float32) / 32767
-    crop = full_frames[s0:s0 + m.clip_frames]
-    plots.av_strip(crop, wave, m.fps, m.sample_rate, events=in_window(events, s0),
-                   audio_events=in_window(events, start), title=f"audio shifted by {(start - s0) / m.fps:+.2f} s")
+    wave = full_audio[:, j:j + m.clip_samples]
+    shift.figures.window_figure(train_src.scene(v), full_frames[s0:s0 + m.clip_frames], s0, wave, start,
+                                f"audio shifted by {(start - s0) / m.fps:+.2f} s")
     plt.show()
-    display.audio(wave, m.sample_rate)
+    display.audio(from_pcm16(wave), m.sample_rate)
 
 
-if runtime.in_notebook():
-    widgets.interact(show_shift, shift=widgets.IntSlider(0, -max_k, max_k, 1, description="shift (frames)"))
+widgets.slider(show_shift, value=0, lo=-cfg.max_shift_frames, hi=cfg.max_shift_frames, description="shift (frames)")
 
 # %% [markdown]
 # ## How big is the shift?
@@ -209,8 +175,8 @@ if runtime.in_notebook():
 # The original code draws the pair (video start, audio start) uniformly from every pair whose 125-frame
 # windows overlap by at most 60 frames, inside a 302-frame video: 12,656 pairs, shifts from 65 to 176 frames
 # (2.17 to 5.87 s), more often small than large (there are more ways to place two windows close together).
-# The paper describes this as 2.0-5.8 s. Below: 100,000 shifts from our sampler against the exact law,
-# at this profile's sizes and at the paper's.
+# The paper describes this as 2.0-5.8 s. Below: `cfg.measure.shift_draws` shifts from our sampler against
+# the exact law, at this profile's sizes and at the paper's.
 
 # %%
 rng = np.random.default_rng(cfg.seed)
@@ -218,9 +184,9 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
 stats = {}
 for ax, prof in zip(axes, (cfg, config.get("gpu"))):
     pm = prof.media
-    plan100k = sampling.sample_shifts(rng, np.array([pm.video_frames]), np.zeros(100_000, int), pm.clip_frames,
-                                      prof.shift.max_overlap_frames)
-    seconds = plan100k.shift_frames / pm.fps
+    drawn = sampling.sample_shifts(rng, np.array([pm.video_frames]), np.zeros(cfg.measure.shift_draws, int),
+                                   pm.clip_frames, prof.shift.max_overlap_frames)
+    seconds = drawn.shift_frames / pm.fps
     values, probs = sampling.shift_distribution(pm.video_frames, pm.clip_frames, prof.shift.max_overlap_frames)
     ax.hist(seconds, bins=80, density=True, alpha=0.6, label="sampled")
     ax.plot(values / pm.fps, probs * pm.fps, color="k", lw=1, label="exact law")
@@ -252,55 +218,10 @@ for name, (lo, hi, mean) in stats.items():
 # We measure both with detectors that know nothing of synchrony.
 
 # %%
-def zero_run_detector(wave: np.ndarray) -> bool:
-    """'Shifted' iff a window has a run of exact digital silence at either end (>= 10 ms)."""
-    k = max(1, m.sample_rate // 100)
-    return bool(np.all(wave[:, :k] == 0) or np.all(wave[:, -k:] == 0))
-
-
-n_pairs = 64 if cfg.name == "smoke" else 400
-naive_rng = np.random.default_rng(1)
-correct_naive = correct_ours = 0
-for i in range(n_pairs):
-    vid = i % len(train_src)
-    _, audio_v = train_src.read(vid)
-    starts = train_src.n_frames[vid] - m.clip_frames
-    s = int(naive_rng.integers(0, starts))
-    d = int(naive_rng.integers(cfg.min_shift_frames, cfg.max_shift_frames + 1)) * int(naive_rng.choice([-1, 1]))
-    j = int(sampling.audio_offset(s + d, m.fps, m.sample_rate))
-    padded = np.pad(audio_v, ((0, 0), (m.clip_samples, m.clip_samples)))  # the careless version
-    naive_shifted = padded[:, m.clip_samples + j: m.clip_samples + j + m.clip_samples]
-    aligned = audio_v[:, int(sampling.audio_offset(s, m.fps, m.sample_rate)):][:, :m.clip_samples]
-    correct_naive += (not zero_run_detector(aligned)) + zero_run_detector(naive_shifted)
-    ours = dataset[i]["audio"].numpy()
-    correct_ours += (not zero_run_detector(ours[0])) + zero_run_detector(ours[1])
-acc_naive, acc_ours = correct_naive / (2 * n_pairs), correct_ours / (2 * n_pairs)
-
-
-def classes_heard(vid: int) -> set:
-    sc = train_src.scene(vid)
-    return {int(c) for c in sc.stem_classes if c >= 0}  # every source heard, on screen or off
-
-
-def classes_seen(vid: int) -> set:
-    sc = train_src.scene(vid)
-    return {int(c) for c, s in zip(sc.object_classes, sc.sounding) if s}
-
-
-other = ShiftDataset(train_src, cfg, seed=cfg.seed, negatives="other_video")
-match_same = match_other = 0
-for i in range(n_pairs // 2):
-    p_same, _ = dataset.plan(i)
-    p_other, _ = other.plan(i)
-    for p, tally in ((p_same, "same"), (p_other, "other")):
-        vid, aud = int(dataset.videos[p.video[0]]), int(dataset.videos[p.audio_video[0]])
-        says_aligned_for_negative = classes_seen(vid) <= classes_heard(aud)
-        hit = 0.5 * (1 + (not says_aligned_for_negative))  # the positive always matches
-        if tally == "same":
-            match_same += hit
-        else:
-            match_other += hit
-acc_class_same, acc_class_other = match_same / (n_pairs // 2), match_other / (n_pairs // 2)
+n_pairs = cfg.measure.detector_pairs
+acc_naive, acc_ours = shift.shortcuts.padding_detector(dataset, cfg, n_pairs)
+# half as many pairs for the class detector: each of its pairs generates two scenes
+acc_class_same, acc_class_other = shift.shortcuts.class_match_detector(train_src, cfg, n_pairs // 2)
 print(f"zero-padding detector: {acc_naive:.1%} on padded negatives, {acc_ours:.1%} on ours")
 print(f"class-match detector (ground truth classes): {acc_class_other:.1%} with other-video negatives, "
       f"{acc_class_same:.1%} with same-video negatives")
@@ -314,28 +235,31 @@ print(f"class-match detector (ground truth classes): {acc_class_other:.1%} with 
 
 # %%
 from avscene.bench.data import measure_loader
-from avscene.shift.dataset import to_device
 
-batch = to_device(collate([dataset[i] for i in range(cfg.train.batch_videos)]), runtime.pick_device())
+batch = shift.to_device(shift.collate([dataset[i] for i in range(cfg.train.batch)]), runtime.pick_device())
 print({k: (tuple(t.shape), str(t.dtype)) for k, t in batch.items()})
-rate = measure_loader(dataset, cfg.train.batch_videos, num_workers=cfg.train.num_workers,
-                      n_batches=2 if cfg.name == "smoke" else 10)
+rate = measure_loader(dataset, cfg.train.batch, num_workers=cfg.train.num_workers,
+                      n_batches=cfg.measure.loader_batches)
 print(f"data: {rate['videos_per_s']:.1f} videos/s ({2 * rate['videos_per_s']:.1f} examples/s) "
       f"with {cfg.train.num_workers} worker(s)")
-cache_ds = ShiftDataset(cached, cfg, seed=cfg.seed)
-cache_rate = measure_loader(cache_ds, cfg.train.batch_videos, num_workers=0, n_batches=2 if cfg.name == "smoke" else 10)
+cache_ds = shift.ShiftDataset(cached, cfg, seed=cfg.seed)
+cache_rate = measure_loader(cache_ds, cfg.train.batch, num_workers=0, n_batches=cfg.measure.loader_batches)
 print(f"from the clip cache: {cache_rate['videos_per_s']:.1f} videos/s in the main process")
 
 # %% [markdown]
 # ## Self-check
+#
+# Nothing in this notebook learns, so every check holds under every profile, `smoke` included: the batch's
+# shapes and ranges, decoding that keeps the timing (frame offset 0, audio lag within one frame), the
+# sampler's shift law at the paper's sizes, and both shortcut detectors.
 
 # %%
 fr, au = batch["frames"], batch["audio"]
-assert fr.shape == (cfg.train.batch_videos, 3, m.clip_frames, m.crop_size, m.crop_size)
-assert au.shape == (cfg.train.batch_videos, 2, m.channels, m.clip_samples)
+assert fr.shape == (cfg.train.batch, 3, m.clip_frames, m.crop_size, m.crop_size)
+assert au.shape == (cfg.train.batch, 2, m.channels, m.clip_samples)
 assert fr.min() >= -1 and fr.max() <= 1 and fr.dtype == torch.float32
 assert not torch.equal(au[:, 0], au[:, 1]), "aligned and shifted audio differ"
-assert len(dataset.excluded) == 0 and len(index) == n_files
+assert len(dataset.excluded) == 0 and len(index) == cfg.measure.files
 out.check("decoded frames PSNR vs generated (dB)", psnr, at_least=20)
 out.check("decoded frame offset (frames)", abs(frame_offset), at_most=0)
 out.check("decoded audio lag (ms)", abs(audio_lag_ms), at_most=1000 / m.fps)

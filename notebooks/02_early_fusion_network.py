@@ -49,17 +49,14 @@ runtime.report();
 PROFILE = os.environ.get("AVSCENE_PROFILE", "cpu")
 
 # %%
-import math
-
 import matplotlib.pyplot as plt
 import torch
 
-from avscene.models import ShiftNet, count_parameters
-from avscene.models.summary import describe, example_inputs, format_table, layer_table
+from avscene.models import ShiftNet, count_parameters, diagram, feature_shapes
+from avscene.models.summary import (describe, describe_receptive_field, example_inputs, format_table, joint_share,
+                                    layer_table)
 
-cfg = config.get(PROFILE)
-out = outputs.Outputs("02_early_fusion_network", cfg)
-runtime.seed_everything(cfg.seed)
+cfg, out = outputs.begin("02_early_fusion_network", PROFILE)
 device = runtime.pick_device()
 paper = config.get("gpu")  # the paper's sizes: 125 frames of 224 px, 87,588 stereo samples at 21 kHz
 m, pm = cfg.media, paper.media
@@ -108,57 +105,9 @@ frames_meta, audio_meta = example_inputs(m.clip_frames, m.crop_size, m.clip_samp
 with torch.device("meta"):
     meta_net = ShiftNet.from_config(cfg)
 rows = layer_table(meta_net, frames_meta, audio_meta)
-by_name = {r["layer"]: r for r in rows}
-
-
-def steps(shape: str) -> int:
-    dims = [int(s) for s in shape.split("×")]
-    return dims[1]
-
-
-lanes = {  # (row names, y centre, colour)
-    "video": (["im/conv1", "im/pool", "im/conv2_1", "im/conv2_2"], 2.0, "tab:blue"),
-    "audio": (["sf/conv1_1", "sf/pool", "sf/conv2_1", "sf/conv3_1", "sf/conv4_1", "sf/align",
-               "sf/conv5_1"], 0.0, "tab:green"),
-    "joint": (["fusion", "im/merge1", "im/merge2", "merge add", "im/conv3_1", "im/conv3_2",
-               "im/conv4_1", "im/conv4_2", "im/conv5_1", "im/conv5_2", "GAP", "joint/logits"],
-              1.0, "tab:purple"),
-}
-t_max = max(steps(r["out_shape"]) for r in rows)
-
-
-def height(name: str) -> float:
-    return 0.15 + 0.6 * math.log(steps(by_name[name]["out_shape"])) / math.log(t_max)
-
-
-fig, ax = plt.subplots(figsize=(15, 5.2))
-x_of = {}
-for lane, (names, y, colour) in lanes.items():
-    x0 = {"video": 3.0, "audio": 0.0, "joint": 7.3}[lane]
-    for i, name in enumerate(names):
-        x, h = x0 + i * 1.05, height(name)
-        x_of[name] = x
-        ax.add_patch(plt.Rectangle((x - 0.47, y - h / 2), 0.94, h, color=colour, alpha=0.25))
-        ax.text(x, y + h / 2 + 0.04, name.split("/")[-1], ha="center", va="bottom", fontsize=7)
-        ax.text(x, y, by_name[name]["out_shape"].replace("×", "×\n", 1), ha="center", va="center",
-                fontsize=6)
-    for a, b in zip(names, names[1:]):
-        ax.annotate("", (x_of[b] - 0.47, y), (x_of[a] + 0.47, y), arrowprops=dict(arrowstyle="->"))
-for src, y in (("im/conv2_2", 2.0), ("sf/conv5_1", 0.0)):
-    ax.annotate("", (x_of["fusion"] - 0.3, 1.0 + (0.2 if y > 1 else -0.2)), (x_of[src] + 0.47, y),
-                arrowprops=dict(arrowstyle="->", color="0.3", connectionstyle="arc3,rad=0.0"))
-ax.text(x_of["fusion"], 1.55, "tile audio over H×W,\nconcat channels", ha="center", fontsize=7,
-        color="tab:purple")
-ax.text(0.0, 2.0, "frames\n" + "×".join(map(str, (3, m.clip_frames, m.crop_size, m.crop_size))),
-        ha="center", va="center", fontsize=8, color="tab:blue")
-ax.annotate("", (x_of["im/conv1"] - 0.47, 2.0), (1.0, 2.0), arrowprops=dict(arrowstyle="->"))
-ax.text(-1.05, 0.0, f"waveform\n{m.channels}×{m.clip_samples}\n(mu-law)", ha="center", va="center",
-        fontsize=8, color="tab:green")
-ax.set_xlim(-1.7, x_of["joint/logits"] + 0.7)
-ax.set_ylim(-0.6, 2.6)
-ax.axis("off")
-ax.set_title(f"ShiftNet, profile {cfg.name}: video (blue) and audio (green) fused after the video is "
-             f"4× shorter in time; joint layers (purple) to one logit")
+fig = diagram.architecture(rows, (3, m.clip_frames, m.crop_size, m.crop_size), (m.channels, m.clip_samples),
+                           f"ShiftNet, profile {cfg.name}: video (blue) and audio (green) fused after the video is "
+                           "4× shorter in time; joint layers (purple) to one logit")
 out.save_figure(fig, "architecture")
 plt.show()
 
@@ -210,31 +159,11 @@ out.record(params=mine["params"], params_paper_size=full["params"],
 # decision can compare the two streams anywhere in the window: what a shift detector needs.
 
 # %%
-def describe_rf(label, rf):
-    v0, a0 = rf.fusion_seconds
-    v1, a1 = rf.last_seconds
-    print(f"{label:>6}: fusion unit sees {rf.fusion_frames:.0f} frames = {v0:.2f} s of video and "
-          f"{rf.fusion_samples:,.0f} samples = {a0:.2f} s of audio;\n        a last_conv unit "
-          f"{rf.last_frames:.0f} frames = {v1:.2f} s and {rf.last_samples:,.0f} samples = {a1:.2f} s")
-
-
-describe_rf("paper", full["rf"])
-describe_rf(cfg.name, mine["rf"])
+for label, d in (("paper", full), (cfg.name, mine)):
+    print(f"{label:>6}: {describe_receptive_field(d['rf'])}")
 
 rf = mine["rf"]
-fig, ax = plt.subplots(figsize=(9, 2.4))
-clip = m.clip_seconds
-bars = [("clip", clip, "0.8"), ("fusion unit, video", rf.fusion_seconds[0], "tab:blue"),
-        ("fusion unit, audio", rf.fusion_seconds[1], "tab:green"),
-        ("last_conv unit, video", rf.last_seconds[0], "tab:blue"),
-        ("last_conv unit, audio", rf.last_seconds[1], "tab:green")]
-for i, (label, width, colour) in enumerate(bars):
-    ax.barh(-i, width, left=clip / 2 - width / 2, color=colour, alpha=0.6)
-ax.axvline(0, color="k", lw=0.8)
-ax.axvline(clip, color="k", lw=0.8)
-ax.set_yticks([-i for i in range(len(bars))], [b[0] for b in bars])
-ax.set_xlabel("seconds (centred on the middle of the clip; black lines: the clip's edges)")
-ax.set_title(f"temporal receptive fields, profile {cfg.name}")
+fig = diagram.receptive_fields(rf, m.clip_seconds, f"temporal receptive fields, profile {cfg.name}")
 out.save_figure(fig, "receptive_field")
 plt.show()
 out.record(rf_last_video_s=rf.last_seconds[0], rf_last_audio_s=rf.last_seconds[1],
@@ -258,14 +187,6 @@ out.record(rf_last_video_s=rf.last_seconds[0], rf_last_audio_s=rf.last_seconds[1
 # with. Below: the share of the network that works on fused features.
 
 # %%
-def joint_share(d):
-    names = [r["layer"] for r in d["rows"]]
-    after = names.index("fusion")
-    p = sum(r["params"] for r in d["rows"][after:]) / d["params"]
-    f = sum(r["gflops"] for r in d["rows"][after:]) / d["gflops_forward"]
-    return p, f
-
-
 for label, d in (("paper", full), (cfg.name, mine)):
     p, f = joint_share(d)
     print(f"{label:>6}: {p:.0%} of the parameters and {f:.0%} of the forward FLOPs act on fused "
@@ -301,17 +222,13 @@ print("logits:", logits.tolist(), " mean(cam):", cam.mean((1, 2, 3)).tolist())
 
 # %% [markdown]
 # ## Self-check
+#
+# Nothing here is trained, so every check holds under every profile, `smoke` included: the network's shapes
+# against TF-`SAME` arithmetic and the reference table, the parameter count at paper size, the CAM identity,
+# the no-sound ablation and the receptive field.
 
 # %%
-def ceil_div(n, *strides):
-    for s in strides:
-        n = math.ceil(n / s)
-    return n
-
-
-w, t_fuse = cfg.net.width, ceil_div(m.clip_frames, 2, 2)
-expected = [(w, t_fuse, ceil_div(m.crop_size, 2, 2, 2)), (2 * w, t_fuse, ceil_div(m.crop_size, 2, 2, 2)),
-            (8 * w, ceil_div(t_fuse, 2), ceil_div(m.crop_size, 2, 2, 2, 2, *(() if cfg.net.cam else (2,))))]
+expected = [tuple(s) for s in feature_shapes(cfg.net.width, m.clip_frames, m.crop_size, cfg.net.cam_levels)]
 got = [(f.shape[1], f.shape[2], f.shape[3]) for f in feats]
 out.check("feature shapes equal TF-SAME arithmetic", float(got == expected), at_least=1.0)
 full_rows = {r["layer"]: r["out_shape"] for r in full["rows"]}

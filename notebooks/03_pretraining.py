@@ -23,8 +23,10 @@
 # other cue? (Controls that remove synchrony must bring it back to chance.) And does its score peak where
 # the sound is in sync?
 #
-# The run is saved under `runs/<profile>/pretrain/`; notebook 04 and the later notebooks load it. Set
-# `RETRAIN = True` to train again from scratch; an interrupted run resumes exactly where it stopped.
+# The run is named `shift` and saved under `runs/<profile>/shift/`; notebook 04 and the later notebooks load
+# it. When no finished run is there, published weights for this profile are fetched when they exist
+# (checksummed, cached), and otherwise the network trains here, saying how long it took when last measured.
+# Set `RETRAIN = True` to train again from scratch; an interrupted run resumes exactly where it stopped.
 
 # %%
 # Setup: on Colab, install avscene from its repository (never torch: Colab's builds stay); elsewhere a no-op.
@@ -51,19 +53,16 @@ RETRAIN = False  # True: discard the saved run of this profile and train again
 import matplotlib.pyplot as plt
 import numpy as np
 
-from avscene import shift as pretext
-from avscene.course import display, plots
-from avscene.shift.dataset import ShiftDataset
-from avscene.datasets.sources import SyntheticSource
+from avscene import shift
+from avscene.course import display
+from avscene.io.pcm import from_pcm16
 from avscene.sync_baseline import threshold_accuracy
 
-cfg = config.get(PROFILE)
-out = outputs.Outputs("03_pretraining", cfg)
-runtime.seed_everything(cfg.seed)
+cfg, out = outputs.begin("03_pretraining", PROFILE)
 device = runtime.pick_device()
-print(f"profile {cfg.name}: {cfg.train.steps} steps of {cfg.train.batch_videos} videos "
-      f"({2 * cfg.train.batch_videos} examples), {cfg.train.optimizer} lr {cfg.train.lr:g}, width {cfg.net.width}, "
-      f"curriculum {pretext.curriculum(cfg)}")
+print(f"profile {cfg.name}: {cfg.train.steps} steps of {cfg.train.batch} videos "
+      f"({2 * cfg.train.batch} examples), {cfg.train.optimizer} lr {cfg.train.lr:g}, width {cfg.net.width}, "
+      f"curriculum {shift.curriculum(cfg)}")
 
 # %% [markdown]
 # ## What gets it off the ground
@@ -71,7 +70,7 @@ print(f"profile {cfg.name}: {cfg.train.steps} steps of {cfg.train.batch_videos} 
 # Scaled-down copies of this network are known to sit at chance for a long time on this task (users of the
 # original code met the same plateau, its issue #31): the loss is flat until the network happens on
 # features that fire at the *same moments* in both senses, and nothing rewards a half-built detector. The
-# levers used here (all in `avscene.config` and `avscene.pretext`, none changing the network's topology):
+# levers used here (all in `avscene.config` and `avscene.shift`, none changing the network's topology):
 #
 # - **A curriculum.** The first steps use the `warmup` world: one object of an impulsive class (ball, bar,
 #   clapper) on a **plain gray backdrop**, no distractor, no off-screen sound, and every event also
@@ -94,7 +93,7 @@ print(f"profile {cfg.name}: {cfg.train.steps} steps of {cfg.train.batch_videos} 
 #   minutes buy about 3,000 steps.
 
 # %%
-result = pretext.pretrain(cfg, retrain=RETRAIN, device=device)
+result = shift.pretrain(cfg, retrain=RETRAIN, device=device)
 model, history = result.model, result.history
 print(f"run: {result.run_dir}; {history[-1]['step']} steps in {history[-1]['seconds'] / 60:.1f} min of training")
 
@@ -117,7 +116,7 @@ ax_a.plot([r["seconds"] / 60 for r in evals], [r["eval_acc"] for r in evals], "o
 ax_a.axhline(0.5, color="0.5", lw=0.8, ls="--")
 ax_a.axhline(0.599, color="tab:red", lw=0.8, ls=":", label="paper (AudioSet): 59.9 %")
 for ax in (ax_l, ax_a):
-    for end in pretext.curriculum_boundaries(cfg):
+    for end in shift.curriculum_boundaries(cfg):
         if end < steps[-1]:
             ax.axvline(np.interp(end, steps, minutes), color="k", lw=0.8, ls=":")
 ax_a.set_xlabel("minutes of training")
@@ -137,17 +136,15 @@ for r in evals:
 # (the first frame repeated), the "aligned" audio taken from another video.
 
 # %%
-n_eval = min(cfg.train.eval_clips, cfg.synth.n_eval)
-eval_src = SyntheticSource.pretext(cfg, "eval")
-eval_ds = ShiftDataset(eval_src, cfg, seed=cfg.seed + 1, train=False)
-scores, pair_logits = pretext.evaluate(model, eval_ds, n_eval, batch_size=2 * cfg.train.batch_videos,
-                                       controls=pretext.CONTROLS, return_logits=True)
-pos, neg = pretext.baseline_scores(eval_ds, n_eval)
+eval_ds, n_eval = shift.heldout(cfg)  # the set every held-out evaluation during training scored
+scores, pair_logits = shift.evaluate(model, eval_ds, n_eval, batch_size=2 * cfg.train.batch,
+                                     controls=shift.CONTROLS, return_logits=True)
+pos, neg = shift.baseline_scores(eval_ds, n_eval)
 baseline = threshold_accuracy(pos, neg)
 rows = [("network (held-out)", scores["acc"]), ("network, aligned beats its shifted", scores["pair_acc"]),
         ("baseline: motion x envelope", baseline["accuracy"]),
         ("baseline, aligned beats its shifted", baseline["pairwise"])]
-rows += [(f"control: {name.replace('_', ' ')}", scores[name]) for name in pretext.CONTROLS]
+rows += [(f"control: {name.replace('_', ' ')}", scores[name]) for name in shift.CONTROLS]
 for name, value in rows:
     print(f"{name:40s} {value:6.1%}")
 fig, ax = plt.subplots(figsize=(7, 2.8))
@@ -168,8 +165,7 @@ plt.show()
 # %%
 max_off = min(cfg.max_shift_frames, (cfg.media.video_frames - cfg.media.clip_frames) // 2)
 offsets = np.arange(-max_off, max_off + 1)
-n_sweep = 8 if cfg.name == "smoke" else 48
-sweep = pretext.offset_sweep(model, eval_src, cfg, offsets, n_sweep)
+sweep = shift.offset_sweep(model, eval_ds.source, cfg, offsets, cfg.measure.sweep_videos)
 peak = int(offsets[int(np.argmax(sweep))])
 fig, ax = plt.subplots(figsize=(7, 2.8))
 ax.plot(offsets / cfg.media.fps, sweep, "o-", ms=3)
@@ -188,25 +184,20 @@ plt.show()
 # moving beside the sounding object, or sound from off screen.
 
 # %%
-k_show = 2
+k_show = cfg.measure.examples
 logits = pair_logits[:, 0]  # the aligned examples' logits, from the evaluation pass above
 order = np.argsort(logits)
 for title, picks in (("most confident (aligned)", order[::-1][:k_show]), ("least confident (aligned)", order[:k_show])):
     for i in picks:
         item = eval_ds[int(i)]
-        sc = eval_src.scene(int(item["video"]))
-        plan, _ = eval_ds.plan(int(i))
-        s0 = int(plan.video_start[0])
-        win = (s0 / cfg.media.fps, (s0 + cfg.media.clip_frames) / cfg.media.fps)
-        ev = np.concatenate([e for e, s in zip(sc.events[:len(sc.sounding)], sc.sounding) if s] or [np.zeros(0)])
-        ev = ev[(ev >= win[0]) & (ev < win[1])] - win[0]
-        wave = item["audio"][0].numpy().astype(np.float32) / 32767
-        fig = plots.av_strip(item["frames"].numpy(), wave, cfg.media.fps, cfg.media.sample_rate, events=ev,
-                             title=f"{title}: logit {logits[i]:+.2f}; objects {sc.object_classes.tolist()}, "
-                                   f"sounding {sc.sounding.tolist()}, off-screen {int((~sc.stem_onscreen).sum())}")
+        sc = eval_ds.source.scene(int(item["video"]))
+        fig = shift.figures.item_figure(eval_ds, int(i), title=f"{title}: logit {logits[i]:+.2f}; objects "
+                                        f"{sc.object_classes.tolist()}, sounding {sc.sounding.tolist()}, "
+                                        f"off-screen {int((~sc.stem_onscreen).sum())}")
         out.save_figure(fig, f"{title.split()[0]}_confident_{int(i)}")
         plt.show()
-        display.video(item["frames"].numpy(), wave, cfg.media.fps, cfg.media.sample_rate);
+        display.video(item["frames"].numpy(), from_pcm16(item["audio"][0].numpy()), cfg.media.fps,
+                      cfg.media.sample_rate);
 
 # %% [markdown]
 # ## Beside the paper
@@ -236,16 +227,26 @@ out.record(baseline_accuracy=baseline["accuracy"], baseline_pairwise=baseline["p
 
 # %% [markdown]
 # ## Self-check
+#
+# Under every profile, the plumbing: the evaluation scored every held-out item with finite logits, the
+# training log reached the profile's last step, and the audio-zeroed control is *exactly* chance (with the
+# sound branch fed zeros, the aligned and shifted examples of a video are the same input, so exactly one of
+# the two is right). Then what this profile must learn, with thresholds from `cfg.expect`: under `smoke`
+# nothing learns in seconds and only the plumbing is checked.
 
 # %%
-if cfg.name == "smoke":  # a few steps of a tiny network: only the plumbing is checked
-    out.check("held-out accuracy", acc, at_least=0.0, at_most=1.0, paper=0.599)
-    for name in pretext.CONTROLS:
-        out.check(f"control {name}", scores[name], at_least=0.0, at_most=1.0)
-    out.check("control audio_zeroed is exactly chance", scores["audio_zeroed"], at_least=0.5, at_most=0.5)
+e = cfg.expect
+out.check("held-out items scored with finite logits", int(np.isfinite(pair_logits).all(axis=1).sum()),
+          at_least=n_eval, at_most=n_eval)
+out.check("last training step", int(steps[-1]), at_least=cfg.train.steps, at_most=cfg.train.steps)
+out.check("control audio_zeroed is exactly chance", scores["audio_zeroed"], at_least=0.5, at_most=0.5)
+if e.learns:
+    out.check("held-out accuracy", acc, at_least=e.pretext_accuracy, paper=0.599)
+    out.check("accuracy above the baseline (points)", 100 * (acc - baseline["accuracy"]),
+              at_least=100 * e.pretext_margin)
+    for name in shift.CONTROLS:
+        out.check(f"control {name}", scores[name], at_most=e.control_max)
+    out.check("offset-sweep peak (frames)", abs(peak), at_most=e.sweep_peak_frames)
 else:
-    out.check("held-out accuracy", acc, at_least=0.95, paper=0.599)
-    out.check("accuracy above the baseline (points)", 100 * (acc - baseline["accuracy"]), at_least=5)
-    for name in pretext.CONTROLS:
-        out.check(f"control {name}", scores[name], at_most=0.55)
-    out.check("offset-sweep peak (frames)", abs(peak), at_most=0)
+    print(f"profile {cfg.name}: nothing learns in seconds; only the plumbing above is checked "
+          f"(held-out accuracy {acc:.1%}, recorded, not checked)")

@@ -58,16 +58,14 @@ runtime.report();
 PROFILE = os.environ.get("AVSCENE_PROFILE", "cpu")
 
 # %%
-cfg = config.get(PROFILE)
-out = outputs.Outputs("04_cam_localization", cfg)
-runtime.seed_everything(cfg.seed)
-print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.dir}")
+cfg, out = outputs.begin("04_cam_localization", PROFILE)
 
 # %% [markdown]
 # ## The shift network and the CAM model
 #
-# Notebook 03 pretrains the shift network on the synthetic world; `pretext.pretrain` loads that run when it
-# has finished (and trains it otherwise, which takes minutes under `cpu`).
+# Notebook 03 pretrains the shift network on the synthetic world; `shift.pretrain` loads that run (named
+# `shift`) when it has finished, else published weights for this profile when they exist, and trains it
+# otherwise (minutes under `cpu`). The CAM model is the run named `cam`, obtained the same way.
 #
 # The original does not localize with that network. Its 7×7 map (224-pixel frames, stride 32) is coarse,
 # so the authors removed conv5_1's spatial stride and fine-tuned 25k more iterations: the **CAM model**
@@ -93,13 +91,12 @@ print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.
 
 # %%
 import numpy as np
-import torch
 
 from avscene import localization as loc
-from avscene import shift as pretext
+from avscene import shift
 
 device = runtime.pick_device()
-pre = pretext.pretrain(cfg, device=device)
+pre = shift.pretrain(cfg, device=device)
 base = pre.model.eval()
 last = pre.history[-1] if pre.history else {}
 print(f"shift network {pre.run_dir}: step {last.get('step')}, held-out pretext accuracy {last.get('eval_acc')}")
@@ -108,7 +105,7 @@ lcfg = loc.cam_model.profile(cfg)  # the profile the CAM model and the benchmark
 cam_run = loc.cam_model.finetune(cfg, base, device=device)
 model = cam_run.model.eval()
 cam_last = cam_run.history[-1] if cam_run.history else {}
-print(f"CAM model {cam_run.run_dir}: {lcfg.localization.cam_levels} spatial stride(s) removed, fine-tuned "
+print(f"CAM model {cam_run.run_dir}: {lcfg.net.cam_levels} spatial stride(s) removed, fine-tuned "
       f"{cam_last.get('step')} steps on {lcfg.media.crop_size}-pixel crops; held-out pretext accuracy "
       f"{cam_last.get('eval_acc')}")
 
@@ -191,33 +188,13 @@ import matplotlib.pyplot as plt
 
 
 def show_scenes(kind: str, idx, title: str, name: str) -> None:
-    """Middle frame | sounding (green) and silent (red) outlines | CAM overlay | motion energy."""
-    b = bench[kind]
-    fig, axes = plt.subplots(len(idx), 4, figsize=(8, 2.1 * len(idx)), squeeze=False)
-    mid = T // 2
-    for row, i in zip(axes, idx):
-        frame = b.frames[i, mid]
-        row[0].imshow(frame)
-        row[1].imshow(frame)
-        for mask, colour in ((b.gt_window()[i], "lime"), (b.distractor_window()[i], "red")):
-            if mask.any():
-                row[1].contour(mask, levels=[0.5], colors=colour, linewidths=1)
-        row[2].imshow(loc.overlay.heatmap(frame, maps[kind]["CAM |abs|"][i]))
-        peak = np.unravel_index(maps[kind]["CAM |abs|"][i].argmax(), (S, S))
-        row[2].plot(peak[1], peak[0], "w+", ms=10, mew=2)
-        row[3].imshow(maps[kind]["motion energy"][i], cmap="magma")
-        row[0].set_ylabel(f"scene {i}\nlogit {float(cams[kind].logits[i]):+.2f}", fontsize=8)
-        for ax in row:
-            ax.set_xticks([]), ax.set_yticks([])
-    for ax, t in zip(axes[0], ("frame", "sounding / silent", "abs(CAM), + = peak", "motion energy")):
-        ax.set_title(t, fontsize=9)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig = loc.figures.scene_grid(bench[kind], maps[kind]["CAM |abs|"], maps[kind]["motion energy"],
+                                 cams[kind].logits.numpy(), idx, title)
     out.save_figure(fig, name)
     plt.show()
 
 
-n_show = min(4, len(bench["distractor"]))
+n_show = min(2 * cfg.measure.examples, len(bench["distractor"]))
 show_scenes("distractor", range(n_show), "one sounding object, one silent moving distractor", "cam_distractor")
 show_scenes("offscreen", range(n_show), "the same with off-screen sound", "cam_offscreen")
 
@@ -354,31 +331,15 @@ print(f"pointing with the scene's own audio {scores['distractor']['CAM |abs|'].p
 # ## Scrub through a scene
 #
 # Drag the slider to step through the frames of the best-localized distractor scene with its per-frame CAM
-# (interpolated linearly in time, as `sep_video.py --cam` does). The widget needs a live kernel; in a batch
-# run it is built but stays still.
+# (interpolated linearly in time, as `sep_video.py --cam` does). The slider needs a live kernel; a batch
+# run shows the first frame.
 
 # %%
-import io
-
-import ipywidgets as widgets
-from IPython.display import display
-from PIL import Image
+from avscene.course import widgets
 
 ciou_cam = metrics.ciou(maps["distractor"]["CAM |abs|"], b.gt_window())
 best = int(np.argmax(ciou_cam + hits))
-scrub = loc.overlay.heatmap(b.frames[best], per_frame[best])
-
-
-def png(frame: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(frame).save(buf, format="png")
-    return buf.getvalue()
-
-
-image = widgets.Image(value=png(scrub[0]), format="png", width=4 * S)
-slider = widgets.IntSlider(value=0, min=0, max=T - 1, description="frame")
-slider.observe(lambda change: setattr(image, "value", png(scrub[change["new"]])), names="value")
-display(widgets.VBox([slider, image]))
+widgets.frame_scrubber(loc.overlay.heatmap(b.frames[best], per_frame[best]), width=4 * S);
 
 # %% [markdown]
 # ## The overlay video
@@ -411,27 +372,17 @@ print(f"scene {best}: {len(video) / 1e3:.0f} kB written to {out.path('overlay.mp
 # %% [markdown]
 # ## Self-check
 #
-# Under every profile: each network's CAM (dense or not) contains its native CAM exactly, `mean(cam)` is
-# its logit, every score lies in [0, 1], and the overlay video was written. Under the learning profiles the
-# acceptance test of this step: on the distractor benchmark CAM pointing accuracy ≥ 80 % and at least 20
-# points above motion energy.
+# Under every profile, `smoke` included, the plumbing: each network's CAM (dense or not) contains its native
+# CAM exactly and `mean(cam)` is its logit (float rounding only), every map and baseline was scored, and the
+# overlay video was written. Then what this profile must learn (`cfg.expect`): on the distractor benchmark,
+# CAM pointing at least `cfg.expect.pointing` and that far above motion energy. Under `smoke` both networks
+# trained for a few steps and learned nothing, so only the plumbing is checked.
 
 # %%
-def cam_consistency(net: torch.nn.Module, result: loc.CamResult) -> tuple[float, float]:
-    """Relative gaps: (dense sub-grid - ``net.cam``, mean of ``net.cam`` - ``net``'s logit), on a batch."""
-    with torch.no_grad():
-        f = torch.from_numpy(b.frames[:L.batch_size]).to(device).permute(0, 4, 1, 2, 3).float() / 127.5 - 1
-        a = torch.from_numpy(b.audio[:L.batch_size]).to(device)
-        native = net.cam(f, a).cpu()
-        logits = net(f, a).cpu()
-    assert result.maps.shape[-1] == -(-S // int(result.geometry.stride))  # ceil(S / stride) cells
-    scale = 1.0 + float(native.abs().max())  # float32 sums in another order: compare relative to the map's size
-    return (float((result.native[:len(native)] - native).abs().max()) / scale,
-            float((native.mean(dim=(1, 2, 3)) - logits).abs().max()) / scale)
-
-
-gap, mean_gap = cam_consistency(model, cams["distractor"])
-base_gap, base_mean_gap = cam_consistency(base, base_cams["distractor"])
+e = cfg.expect
+clips = slice(0, L.batch_size)
+gap, mean_gap = loc.cam.consistency(model, cams["distractor"], b.frames[clips], b.audio[clips])
+base_gap, base_mean_gap = loc.cam.consistency(base, base_cams["distractor"], b.frames[clips], b.audio[clips])
 assert maps["distractor"]["CAM |abs|"].shape == (len(b), S, S)
 ranges = [getattr(s, k) for sc in scores.values() for s in sc.values()
           for k in ("pointing", "ciou", "ciou_at_05", "auc", "ciou_median")]
@@ -440,18 +391,20 @@ out.check("CAM model: CAM minus native CAM (relative)", gap, at_most=1e-5)
 out.check("CAM model: mean(cam) minus logit (relative)", mean_gap, at_most=1e-5)
 out.check("shift net: dense CAM minus native CAM (relative)", base_gap, at_most=1e-5)
 out.check("shift net: mean(cam) minus logit (relative)", base_mean_gap, at_most=1e-5)
-out.check("scores outside [0, 1]", sum(not 0 <= v <= 1 for v in ranges), at_most=0)
-out.check("baselines scored", sum(np.isfinite(sd[n].pointing) for n in ("motion energy", "centre prior", "random")),
-          at_least=3)
+out.check("maps scored with finite scores in [0, 1]", sum(bool(np.isfinite(v) and 0 <= v <= 1) for v in ranges),
+          at_least=len(ranges))
+out.check("scenes scored per map", min(s.n for s in sd.values()), at_least=len(b), at_most=len(b))
 out.check("overlay video bytes", out.path("overlay.mp4").stat().st_size, at_least=1000)
 out.record(scores={k: {n: s.as_dict() for n, s in v.items()} for k, v in scores.items()},
            per_frame={n: s.as_dict() for n, s in pf_scores.items()}, swapped_audio=swap_score.as_dict(),
            mean_peak={k: float(v.mean()) for k, v in peak_val.items()}, mean_logit=logit,
            offscreen_only_peak_on_silent=float(on_silent),
-           cam_model={"cam_levels": lcfg.net.cam, "crop_size": S, "steps": cam_last.get("step"),
+           cam_model={"cam_levels": lcfg.net.cam_levels, "crop_size": S, "steps": cam_last.get("step"),
                       "eval_acc": cam_last.get("eval_acc")})
-if cfg.name != "smoke":
-    out.check("CAM pointing accuracy, distractor scenes", sd["CAM |abs|"].pointing, at_least=0.80)
+if e.learns:
+    out.check("CAM pointing accuracy, distractor scenes", sd["CAM |abs|"].pointing, at_least=e.pointing)
     out.check("CAM pointing minus motion energy (points)",
-              100 * (sd["CAM |abs|"].pointing - sd["motion energy"].pointing), at_least=20)
+              100 * (sd["CAM |abs|"].pointing - sd["motion energy"].pointing), at_least=100 * e.pointing_margin)
+else:
+    print(f"profile {cfg.name}: nothing learns in seconds; only the plumbing above is checked")
 print(f"notebook 04 complete in {out.wall_time_s:.1f} s")

@@ -1,9 +1,10 @@
 """Test media with known events: white flashes, each with a tone burst starting at the same instant.
 
 ``make_flash_tone`` writes such a file with ``avscene.io.write_av`` (PyAV) in any container / codec /
-frame rate / sample rate / channel count, with an optional audio start offset or variable frame rate,
-and returns the true event times. ``flash_onsets`` / ``burst_onsets`` find the events again in a
-decoded ``Clip``. Reused by the timing tests of steps 2+ (loaders, cache, datasets).
+frame rate / sample rate / channel count, with optional video / audio start offsets (real files' first
+frame at a few ms, audio priming) or variable frame rate, and returns the true event times.
+``flash_onsets`` / ``burst_onsets`` find the events again in a decoded ``Clip``. Reused by the timing
+tests of steps 2+ (loaders, cache, datasets).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ CODECS = {
     "mp4": ("libx264", "aac"),
     "webm-vp9": ("libvpx-vp9", "libopus"),
     "webm-vp8": ("libvpx", "libopus"),
+    "webm-vp8-vorbis": ("libvpx", "libvorbis"),  # only where PyAV's FFmpeg has libvorbis
     "mkv": ("libx264", "flac"),
     "avi": ("mjpeg", "pcm_s16le"),
 }
@@ -42,6 +44,7 @@ class FlashToneFile:
     audio_start: float = 0.0
     vfr: bool = False
     frame_times: np.ndarray = field(default=None, repr=False)
+    video_start: float = 0.0
 
 
 def vfr_times(duration: float, fps: float, seed: int = 0) -> np.ndarray:
@@ -54,13 +57,19 @@ def vfr_times(duration: float, fps: float, seed: int = 0) -> np.ndarray:
 
 def make_flash_tone(path: str | Path, *, kind: str = "mp4", fps: float = 25.0, sample_rate: int = 16000,
                     channels: int = 2, duration: float = 2.5, size: tuple[int, int] = (48, 64),
-                    audio_start: float = 0.0, vfr: bool = False, events: tuple[float, ...] | None = None,
-                    seed: int = 0) -> FlashToneFile:
+                    audio_start: float = 0.0, video_start: float = 0.0, vfr: bool = False,
+                    events: tuple[float, ...] | None = None, seed: int = 0) -> FlashToneFile:
     """Write a flash + tone-burst file; ``kind`` is a key of ``CODECS``. Events default to three instants
-    spread over the span where both streams exist, each snapped to a frame's presentation time."""
+    spread over the span where both streams exist, each snapped to a frame's presentation time.
+
+    ``video_start`` / ``audio_start`` (s) are the times of the first frame and of the first audio sample
+    given to the encoder. Encoders may add priming before the audio (AAC: 1024 samples, which an MP4 edit
+    list keeps only where they fall at times >= 0; Opus: pre-skip, dropped on decoding): ``probe`` tells
+    where the decoded audio starts. The video's frame ``i`` is at ``video_start + frame_times[i]``."""
     video_codec, audio_codec = CODECS[kind]
     frame_times = vfr_times(duration, fps, seed) if vfr else np.arange(round(duration * fps)) / fps
-    lo, hi = audio_start + 0.25, duration - 0.45
+    frame_times = video_start + frame_times
+    lo, hi = max(audio_start, video_start) + 0.25, duration - 0.45
     wanted = events if events is not None else tuple(np.linspace(lo, hi, 3))
     idx = [int(np.argmin(np.abs(frame_times - e))) for e in wanted]
     true_events = [float(frame_times[k]) for k in idx]
@@ -76,9 +85,9 @@ def make_flash_tone(path: str | Path, *, kind: str = "mp4", fps: float = 25.0, s
         j = round((e - audio_start) * sample_rate)
         audio[:, j:j + tone_len] = tone[: max(0, min(tone_len, n_audio - j))]
     write_av(path, frames, audio, fps, sample_rate, video_codec=video_codec, audio_codec=audio_codec,
-             audio_start=audio_start, frame_times=frame_times if vfr else None)
+             audio_start=audio_start, video_start=video_start, frame_times=frame_times if vfr else None)
     return FlashToneFile(Path(path), true_events, fps, sample_rate, channels, duration, audio_start, vfr,
-                         frame_times)
+                         frame_times, video_start)
 
 
 def flash_onsets(frames: np.ndarray, start: float, fps: float) -> np.ndarray:

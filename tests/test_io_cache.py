@@ -1,13 +1,14 @@
 """The clip cache returns the same ``Clip`` as ``load_clip`` and notices changed sources."""
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
 import pytest
 
 from avscene import config
-from avscene.io import ClipCache, ClipRangeError, load_clip
+from avscene.io import ClipCache, ClipRangeError, load_clip, probe
 from media_factory import burst_onsets, flash_onsets, make_flash_tone
 
 
@@ -47,6 +48,36 @@ def test_cache_matches_load_clip(source, tmp_path):
         cache.load(source.path, reader.end - 0.5, 1.0)
     with pytest.raises(ClipRangeError):
         cache.load(source.path, reader.start - 0.3, 1.0)
+
+
+@pytest.mark.parametrize("offsets", [dict(video_start=0.003), dict(video_start=0.001, audio_start=0.005)],
+                         ids=["video-3ms", "video-1ms-audio-5ms"])
+def test_cache_first_window_at_zero_matches_load_clip(tmp_path, offsets):
+    """A WebM starting a hair late (first VP8 frame at 1-3 ms, Opus up to 5 ms late) is stored from 0.0
+    (the paper's 29.97 fps, 21 kHz): the window at 0 reads the same frames, audio and zero fill as
+    ``load_clip``; so do later windows on the store's frame grid, and ``av_start`` (off it by a few ms)
+    is within a frame."""
+    src = make_flash_tone(tmp_path / "late.webm", kind="webm-vp8", fps=30.0, sample_rate=48000, duration=1.6,
+                          **offsets)
+    fps, sr = 29.97, 21000
+    cache = ClipCache(tmp_path / "c", fps=fps, sample_rate=sr, channels=2, frame_size=32)
+    reader = cache.open(src.path)
+    assert reader.start == 0.0 and json.loads((reader.folder / "meta.json").read_text())["start"] == 0.0
+    for start in (0.0, 5 / fps):
+        got = cache.load(src.path, start, 1.0)
+        want = load_clip(src.path, start, 1.0, fps=fps, sample_rate=sr, channels=2, size=32)
+        assert got.frames.shape == want.frames.shape and got.audio.shape == want.audio.shape
+        np.testing.assert_array_equal(got.frames, want.frames)
+        assert got.audio_padded == want.audio_padded == (0 if start else round(src.audio_start * sr))
+        if start == 0.0:  # the same decode: equal up to int16 quantization
+            np.testing.assert_allclose(got.audio, want.audio, atol=1 / 32767)
+        np.testing.assert_allclose(burst_onsets(got.audio, start, sr), burst_onsets(want.audio, start, sr),
+                                   atol=1e-3 + 1 / sr)
+    av_start = probe(src.path).av_start
+    off = cache.load(src.path, av_start, 1.0)
+    want = load_clip(src.path, av_start, 1.0, fps=fps, sample_rate=sr, channels=2, size=32)
+    np.testing.assert_allclose(flash_onsets(off.frames, av_start, fps), flash_onsets(want.frames, av_start, fps),
+                               atol=1 / fps + 1e-6)
 
 
 def test_cache_rebuilds_when_source_changes(source, tmp_path):

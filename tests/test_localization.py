@@ -7,6 +7,7 @@ import torch
 
 from avscene import config
 from avscene.localization import baselines, benchmark, cam, metrics, overlay
+from avscene.models.inputs import frames_to_net
 
 
 def _square(size: int, y: int, x: int, side: int) -> np.ndarray:
@@ -160,7 +161,7 @@ def _model(width: int = 4, cam_model: bool | int = False, size: int = 64):
     from avscene.models import ShiftNet
 
     torch.manual_seed(0)
-    m = ShiftNet(width, cam=cam_model, bn_momentum=0.5)
+    m = ShiftNet(width, cam_levels=int(cam_model), bn_momentum=0.5)
     f, a = torch.rand(2, 3, 8, size, size) * 2 - 1, torch.rand(2, 2, 4000) * 2 - 1
     with torch.no_grad():
         for _ in range(2):  # non-trivial BN statistics
@@ -172,7 +173,7 @@ def _model(width: int = 4, cam_model: bool | int = False, size: int = 64):
 @pytest.mark.parametrize("cam_model,levels", [(False, 0), (False, 1), (False, 2), (True, 1), (2, 0)])
 def test_dense_cam_contains_the_native_cam(cam_model: bool | int, levels: int, size: int) -> None:
     m, f, a = _model(cam_model=cam_model, size=size)
-    r = cam.cam(m, f, a, dense_levels=levels)
+    r = cam.maps(m, f, a, dense_levels=levels)
     native = m.cam(f, a)
     torch.testing.assert_close(r.native, native, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(r.logits, m(f, a), rtol=1e-5, atol=1e-5)  # mean(cam) == logit
@@ -187,7 +188,7 @@ def test_dense_levels_beyond_the_strides_raise() -> None:
     assert cam.dense_levels_available(m) == 1
     assert [cam.dense_levels_available(_model(cam_model=c)[0]) for c in (0, 2)] == [2, 0]
     with pytest.raises(ValueError, match="dense_levels"):
-        cam.cam(m, f, a, dense_levels=2)
+        cam.maps(m, f, a, dense_levels=2)
 
 
 def test_cam_geometry_of_the_cam_levels() -> None:
@@ -242,8 +243,7 @@ def test_cam_clips_takes_benchmark_arrays() -> None:
     audio = np.random.default_rng(1).uniform(-1, 1, (3, 2, 4000)).astype(np.float32)
     r = cam.cam_clips(m, frames, audio, dense_levels=1, batch_size=2)
     assert r.maps.shape == (3, 1, 4, 4) and r.logits.shape == (3,)
-    whole = cam.cam(m, torch.from_numpy(frames).permute(0, 4, 1, 2, 3).float() / 127.5 - 1,
-                    torch.from_numpy(audio), dense_levels=1)
+    whole = cam.maps(m, frames_to_net(torch.from_numpy(frames)), torch.from_numpy(audio), dense_levels=1)
     torch.testing.assert_close(r.maps, whole.maps, rtol=1e-5, atol=1e-5)  # batching changes nothing
     with pytest.raises(ValueError, match="uint8"):
         cam.cam_clips(m, frames.astype(np.float32), audio)
@@ -329,8 +329,8 @@ def test_cam_model_profile_takes_the_localization_sizes() -> None:
     lcfg = cam_model.profile(cfg)
     L = cfg.localization
     assert (lcfg.media.frame_size, lcfg.media.crop_size) == (L.frame_size, L.crop_size)
-    assert lcfg.net.cam == L.cam_levels and lcfg.train.steps == L.finetune_steps
-    assert lcfg.train.lr == L.finetune_lr and lcfg.synth.curriculum == ()
+    assert lcfg.net.cam_levels == L.cam_levels and lcfg.train == L.finetune and lcfg.synth.curriculum == ()
+    assert (L.finetune.batch, L.finetune.optimizer) == (cfg.train.batch, cfg.train.optimizer)
     assert lcfg.synth.difficulty == L.difficulty == "anywhere"  # objects anywhere, not in fixed slots
     assert lcfg.media.fps == cfg.media.fps and lcfg.net.width == cfg.net.width  # the same network otherwise
     with pytest.raises(ValueError, match="exceeds"):
@@ -348,7 +348,7 @@ def test_cam_model_finetunes_from_the_base_then_loads_and_restarts_for_another_b
     base = ShiftNet.from_config(cfg)
     run = cam_model.finetune(cfg, base, run_dir=tmp_path / "cam", device=cpu)
     assert run.model.cam_levels == cfg.localization.cam_levels and not run.model.training
-    assert run.history[-1]["step"] == cfg.localization.finetune_steps
+    assert run.history[-1]["step"] == cfg.localization.finetune.steps
     tuned = run.model.state_dict()
     assert any(not torch.equal(tuned[k], v) for k, v in base.state_dict().items())  # it trained
 

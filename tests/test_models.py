@@ -9,7 +9,7 @@ import torch.nn.functional as F
 import torchaudio
 
 from avscene import config
-from avscene.models import (BatchNorm, BatchRenorm, ResBlock, SameConv, SameMaxPool, ShiftNet, mu_law,
+from avscene.models import (BatchNorm, BatchRenorm, ResBlock, SameConv, SameMaxPool, ShiftNet, feature_shapes, mu_law,
                             same_padding)
 from avscene.models.summary import describe, example_inputs, layer_table, receptive_field
 
@@ -143,7 +143,7 @@ def test_full_size_parameters_and_every_shape_match_the_reference_table():
     for name, n in REFERENCE_PARAMS.items():
         digits = 3 if n >= 1e3 else 4
         assert rows[name]["params"] == pytest.approx(n, rel=0.5 * 10 ** -(digits - 1)), name
-    assert describe(64, cam=True, **FULL)["rows"][20]["out_shape"] == "512×16×14×14"  # cam model
+    assert describe(64, cam_levels=1, **FULL)["rows"][20]["out_shape"] == "512×16×14×14"  # cam model
     assert sum(r["gflops"] for r in d["rows"]) == pytest.approx(d["gflops_forward"], rel=1e-6)
     assert 2 * d["gflops_forward"] < d["gflops_train"] < 3 * d["gflops_forward"]
 
@@ -151,7 +151,7 @@ def test_full_size_parameters_and_every_shape_match_the_reference_table():
 def test_temporal_receptive_field_at_full_size():
     cfg = config.get("gpu")
     with torch.device("meta"):
-        net = ShiftNet(64, cam=False)
+        net = ShiftNet(64)
     rf = receptive_field(net, 125, 87588, cfg.media.fps, cfg.media.sample_rate)
     # by hand: conv1 5/2 -> 5; conv2_1 +4+4; conv2_2 +4 (x2) +8 -> 25 frames at the fusion
     assert rf.fusion_frames == 25
@@ -187,10 +187,10 @@ def test_full_size_forward_on_cpu():
 
 
 @pytest.mark.parametrize("profile", ["smoke", "cpu"])
-@pytest.mark.parametrize("cam", [False, True, 2])
-def test_mean_of_cam_is_the_logit(profile, cam):
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_mean_of_cam_is_the_logit(profile, levels):
     cfg = config.get(profile)
-    net = ShiftNet.from_config(cfg, cam=cam).eval()
+    net = ShiftNet.from_config(cfg, cam_levels=levels).eval()
     frames, audio = _inputs(cfg)
     with torch.no_grad():
         logits = net(frames, audio)
@@ -201,31 +201,46 @@ def test_mean_of_cam_is_the_logit(profile, cam):
     assert not torch.allclose(logits[0], logits[1])  # not a constant
 
 
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "colab"])
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_feature_shapes_follow_tf_same_arithmetic(profile, levels):
+    """The network's three scales are exactly what ``feature_shapes`` computes from strides alone."""
+    cfg = config.get(profile)
+    m = cfg.media
+    with torch.device("meta"):
+        net = ShiftNet.from_config(cfg, cam_levels=levels)
+        frames, audio = example_inputs(m.clip_frames, m.crop_size, m.clip_samples, m.channels, device="meta")
+        feats = net.features(frames, audio)
+    want = feature_shapes(cfg.net.width, m.clip_frames, m.crop_size, levels)
+    assert [tuple(f.shape[1:4]) for f in feats] == [tuple(w) for w in want]
+    assert all(f.shape[3] == f.shape[4] for f in feats)
+
+
 def test_cam_model_doubles_the_spatial_resolution():
     cfg = config.get("cpu")
     frames, audio = _inputs(cfg, batch=1)
     with torch.no_grad():
         plain = ShiftNet.from_config(cfg).eval().cam(frames, audio)
-        fine = ShiftNet.from_config(cfg, cam=True).eval().cam(frames, audio)
+        fine = ShiftNet.from_config(cfg, cam_levels=1).eval().cam(frames, audio)
     assert plain.shape[1] == fine.shape[1]
     assert fine.shape[2:] == (2 * plain.shape[2], 2 * plain.shape[3])
 
 
 def test_cam_levels_keep_the_weights_and_refine_the_map():
-    """cam=2 removes conv4_1's spatial stride too (4x finer), keeps its temporal one, and loads the
+    """cam_levels=2 removes conv4_1's spatial stride too (4x finer), keeps its temporal one, and loads the
     shift model's weights unchanged (the CAM model is fine-tuned from them)."""
     cfg = config.get("smoke")
     frames, audio = _inputs(cfg, batch=1)
     shift = ShiftNet.from_config(cfg).eval()
-    fine = ShiftNet.from_config(cfg, cam=2).eval()
+    fine = ShiftNet.from_config(cfg, cam_levels=2).eval()
     fine.load_state_dict(shift.state_dict())  # same parameter names and shapes
-    assert fine.cam_levels == 2 and fine.cam_model and shift.cam_levels == 0
+    assert fine.cam_levels == 2 and shift.cam_levels == 0
     with torch.no_grad():
         plain, c = shift.cam(frames, audio), fine.cam(frames, audio)
     assert c.shape[1] == plain.shape[1]  # time strides unchanged
     assert c.shape[2:] == (4 * plain.shape[2], 4 * plain.shape[3])
-    with pytest.raises(ValueError, match="cam must be"):
-        ShiftNet(4, cam=3)
+    with pytest.raises(ValueError, match="cam_levels must be"):
+        ShiftNet(4, cam_levels=3)
 
 
 def test_use_sound_false_ignores_the_audio_exactly():

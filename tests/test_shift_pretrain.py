@@ -1,6 +1,7 @@
 """Pretraining end to end at the smoke size: curriculum phases, exact resume, the CLI under torchrun (step 6)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,8 +12,9 @@ import pytest
 import torch
 
 from avscene import config
-from avscene import shift as pretext
+from avscene import shift
 from avscene.shift.dataset import ShiftDataset
+from avscene.shift.task import ShiftTask
 from avscene.datasets.sources import SyntheticSource
 from avscene.train import StepPhases, read_log
 
@@ -26,20 +28,47 @@ def test_curriculum_phases_by_step() -> None:
     assert [phases.phase(s) for s in range(5)] == [0, 0, 0, 1, 1]
     assert torch.equal(phases[5]["frames"], a[5]["frames"])  # step 2: warm-up world
     assert torch.equal(phases[6]["frames"], b[6]["frames"])  # step 3: the default world
-    assert pretext.curriculum(CFG) == [("warmup", 2), ("default", CFG.train.steps)]
+    assert shift.curriculum(CFG) == [("warmup", 2), ("default", CFG.train.steps)]
     with pytest.raises(ValueError):
         StepPhases([a, b], [3, 4], 2)
 
 
-def test_pretrain_resumes_exactly(tmp_path: Path) -> None:
-    full = pretext.pretrain(CFG, run_dir=tmp_path / "full", steps=4, device=torch.device("cpu"))
-    pretext.pretrain(CFG, run_dir=tmp_path / "split", steps=2, device=torch.device("cpu"))
-    resumed = pretext.pretrain(CFG, run_dir=tmp_path / "split", steps=4, device=torch.device("cpu"))
+class _Interrupted(Exception):
+    pass
+
+
+class _StopAt(ShiftTask):
+    """The shift task, interrupted (as by a kill) when step ``at`` is about to run."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def on_step(self, step: int) -> None:
+        if step == self.at:
+            raise _Interrupted
+        super().on_step(step)
+
+
+def test_pretrain_resumes_exactly_then_loads_the_finished_run(tmp_path: Path, capsys) -> None:
+    cpu = torch.device("cpu")
+    full = shift.pretrain(CFG, run_dir=tmp_path / "full", device=cpu)
+    with pytest.raises(_Interrupted):  # checkpointed at step 2 (checkpoint_every), killed in step 3
+        shift.pretrain(CFG, run_dir=tmp_path / "split", device=cpu, task=_StopAt(2))
+    assert not (tmp_path / "split" / "model.pt").exists()
+    resumed = shift.pretrain(CFG, run_dir=tmp_path / "split", device=cpu)
+    assert "resuming 'shift'" in capsys.readouterr().out
     for k, v in full.model.state_dict().items():
         assert torch.equal(v, resumed.model.state_dict()[k]), k
-    assert [r["step"] for r in read_log(tmp_path / "split")] == [r["step"] for r in read_log(tmp_path / "full")]
-    finished = pretext.pretrain(CFG, run_dir=tmp_path / "full", steps=4)  # a finished run just loads
-    assert finished.history == full.history
+    assert [r["step"] for r in resumed.history] == [r["step"] for r in full.history]
+    assert not list((tmp_path / "full").glob("step_*.pt"))  # a finished run keeps its weights, not checkpoints
+    finished = shift.pretrain(CFG, run_dir=tmp_path / "full", device=cpu)  # a finished run just loads
+    assert "skipping training" in capsys.readouterr().out
+    assert finished.history == full.history and not finished.model.training
+    for k, v in full.model.state_dict().items():
+        assert torch.equal(v, finished.model.state_dict()[k]), k
+    longer = shift.pretrain(CFG, run_dir=tmp_path / "full", steps=5, device=cpu)  # other settings: trains anew
+    assert "other settings" in capsys.readouterr().out and longer.history[-1]["step"] == 5
 
 
 def test_controls_and_sweep_on_an_untrained_model() -> None:
@@ -48,11 +77,11 @@ def test_controls_and_sweep_on_an_untrained_model() -> None:
     torch.manual_seed(0)
     model = ShiftNet.from_config(CFG).eval()
     ds = ShiftDataset(SyntheticSource.pretext(CFG, "eval"), CFG, train=False)
-    scores = pretext.evaluate(model, ds, 4, batch_size=2, controls=pretext.CONTROLS)
+    scores = shift.evaluate(model, ds, 4, batch_size=2, controls=shift.CONTROLS)
     assert scores["audio_zeroed"] == 0.5  # identical inputs: one of each pair is right
     assert all(0 <= v <= 1 for v in scores.values())
     offsets = np.arange(-3, 4)
-    sweep = pretext.offset_sweep(model, SyntheticSource.pretext(CFG, "eval"), CFG, offsets, 2)
+    sweep = shift.offset_sweep(model, SyntheticSource.pretext(CFG, "eval"), CFG, offsets, 2)
     assert sweep.shape == (7,) and np.all((sweep > 0) & (sweep < 1))
 
 
@@ -63,7 +92,7 @@ def test_cli_two_processes_gloo(tmp_path: Path) -> None:
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
                          env={**os.environ, "OMP_NUM_THREADS": "1", "AVSCENE_DEVICE": "cpu"})
     assert out.returncode == 0, out.stderr[-3000:]
-    assert (tmp_path / "step_00000002.pt").exists()
+    assert (tmp_path / "model.pt").exists() and json.loads((tmp_path / "run.json").read_text())["finished"]
     rows = read_log(tmp_path)
     assert rows and rows[-1]["step"] == 2 and "eval_acc" in rows[-1]
 
@@ -74,7 +103,7 @@ def test_evaluate_returns_the_logits_it_scored() -> None:
     torch.manual_seed(0)
     model = ShiftNet.from_config(CFG).eval()
     ds = ShiftDataset(SyntheticSource.pretext(CFG, "eval"), CFG, train=False)
-    scores, logits = pretext.evaluate(model, ds, 4, batch_size=3, return_logits=True)
+    scores, logits = shift.evaluate(model, ds, 4, batch_size=3, return_logits=True)
     assert logits.shape == (4, 2)
     assert scores["pair_acc"] == np.mean(logits[:, 0] > logits[:, 1])
     assert scores["acc"] == 0.5 * (np.mean(logits[:, 0] > 0) + np.mean(logits[:, 1] <= 0))

@@ -62,6 +62,17 @@ def test_stems_sum_to_mixture_and_flags_are_consistent():
         assert np.all(c.stem_classes[on] == c.object_classes[c.stem_object[on]])
 
 
+def test_sounding_events_are_those_of_the_sounding_visible_objects():
+    w = World(SMOKE.media, "default", seed=3)
+    clip = w.clip(0, SceneSpec(((0, True), (1, False), (3, True)), offscreen=(4,)))
+    ev = clip.sounding_events
+    expected = np.sort(np.concatenate([clip.events[0], clip.events[2]]))
+    np.testing.assert_array_equal(ev, expected)
+    assert len(ev) > 0 and not np.isin(clip.events[1], ev).any() and not np.isin(clip.events[3], ev).any()
+    silent = w.clip(1, SceneSpec(((0, False),), offscreen=(1,)))
+    assert silent.sounding_events.shape == (0,)
+
+
 def test_masks_cover_exactly_the_rendered_objects():
     side, t = 64, 40
     rng = np.random.default_rng(0)

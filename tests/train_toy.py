@@ -11,7 +11,8 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from avscene.train import LoaderSource, LoopSpec, Trainer, distributed
+from avscene.config import TrainSpec
+from avscene.train import LoaderSource, Trainer, distributed
 
 
 class ToyData(Dataset):
@@ -49,8 +50,8 @@ def model() -> nn.Module:
 
 
 def trainer(run_dir: Path, steps: int, *, sleep: float = 0.0, workers: int = 0, every: int = 3) -> Trainer:
-    spec = LoopSpec(steps=steps, lr=1e-2, optimizer="adam", checkpoint_every=every, log_every=1)
-    source = LoaderSource(ToyData(), batch_size=16, steps=steps, num_workers=workers, collate=collate)
+    spec = TrainSpec(steps=steps, batch=16, lr=1e-2, optimizer="adam", checkpoint_every=every, log_every=1)
+    source = LoaderSource(ToyData(), batch_size=spec.batch, steps=steps, num_workers=workers, collate=collate)
     return Trainer(model(), ToyTask(sleep), source, spec, run_dir, device=torch.device("cpu"))
 
 

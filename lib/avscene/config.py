@@ -71,7 +71,9 @@ class NetSpec:
     """The early-fusion network's size (``avscene.models``; reference notes §1.3)."""
 
     width: int  # channels of im/conv1; every other width scales with it (paper: 64)
-    cam: int = 0  # spatial strides removed at the tail for finer CAMs (ShiftNet: 1 = cam_v1, 2 = conv4_1 too)
+    # spatial strides removed at the tail for finer CAMs: 0 = the shift net, 1 = the original's cam_v1
+    # (conv5_1), 2 = conv4_1 too (notebook 04)
+    cam_levels: int = 0
     # BN running-average momentum (paper: 3e-4, TF decay 0.9997); short runs need the averages to
     # converge within their steps (window ~ 1 / momentum steps)
     bn_momentum: float = 3e-4
@@ -79,18 +81,44 @@ class NetSpec:
     audio_pool: str = "adaptive"  # audio->video step pooling: "adaptive" | "fractional" (paper)
 
 
+#: TrainSpec fields that do not change the trained weights (bookkeeping; not part of a run's settings key)
+BOOKKEEPING = ("num_workers", "checkpoint_every", "keep_checkpoints", "log_every", "eval_clips", "evals",
+               "max_seconds")
+
+
 @dataclass(frozen=True)
 class TrainSpec:
-    """Pretraining loop settings (``avscene.train``; reference notes §1.2)."""
+    """How one network is trained: every setting of ``avscene.train`` in one place (reference notes §1.2).
 
-    batch_videos: int  # videos per step; each gives an aligned and a shifted example
+    The paper's pretraining: SGD, momentum 0.9, constant lr 1e-2, gradients clipped to norm 5, weight
+    decay 1e-5 on convolution weights. Profiles set each run's values (pretraining: ``Profile.train``;
+    the CAM model: ``LocalizationSpec.finetune``); the defaults below are the paper's.
+    """
+
     steps: int
-    lr: float
-    optimizer: str  # "sgd" (paper: momentum 0.9, clip 5, wd 1e-5) | "adam"
-    num_workers: int
-    checkpoint_every: int
-    eval_clips: int
-    lr_drop_at: float = 1.0  # fraction of the steps after which the lr is divided by 10 (1.0: constant, the paper's)
+    batch: int  # items per step (the shift task: videos, each giving an aligned and a shifted example)
+    lr: float = 1e-2
+    optimizer: str = "sgd"  # "sgd" (paper: momentum 0.9) | "adam"
+    lr_drop_at: float = 1.0  # fraction of the steps after which the lr is divided by 10 (1.0: constant)
+    weight_decay: float = 1e-5  # L2 on convolution and linear weights only
+    grad_clip: float = 5.0  # global gradient norm
+    amp: str = "auto"  # "auto" (bf16 if supported, else fp16 + scaler, on CUDA only) | "off"
+    # bookkeeping (BOOKKEEPING: not part of a run's settings key)
+    num_workers: int = 0  # DataLoader processes
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+    log_every: int = 50  # at least 20 log rows per run whatever its length
+    eval_clips: int = 200  # held-out items scored at each evaluation
+    evals: int = 10  # held-out evaluations spread evenly over the run (0: only at the end)
+    max_seconds: float | None = None  # stop early (and checkpoint) when the wall clock runs out
+
+    @property
+    def eval_every(self) -> int:
+        return max(self.steps // self.evals, 1) if self.evals else self.steps
+
+    def recipe(self) -> dict[str, Any]:
+        """The settings that shape the trained weights (a run's settings key is built from these)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in BOOKKEEPING}
 
 
 @dataclass(frozen=True)
@@ -109,12 +137,13 @@ class LocalizationSpec:
     """The sound-source localization benchmark and the CAM model (``avscene.localization``; notebook 04).
 
     The CAM model is the shift network with ``cam_levels`` spatial strides removed (1 = the original
-    ``cam_v1``: conv5_1; 2: conv4_1 too), fine-tuned from it for ``finetune_steps`` on frames of
+    ``cam_v1``: conv5_1; 2: conv4_1 too), fine-tuned from it with ``finetune`` on frames of
     ``frame_size`` / ``crop_size`` (``None``: the profile's); benchmark scenes use the same sizes.
     ``dense_levels``: how many of the CAM model's remaining spatially strided tail blocks its CAM is
     evaluated densely for (à trous; the same weights, 2**levels finer maps; 0 = the plain CAM).
     """
 
+    finetune: TrainSpec  # the CAM model's fine-tuning (the original: 25k steps after 650k)
     # crops of 8k - 7 (cam_levels 2) or 16k - 15 (cam_levels 1) pixels give every strided layer an odd
     # size, where TF SAME pads both sides alike and the CAM cells sit symmetrically (notebook 04)
     n_scenes: int = 8  # evaluation scenes per benchmark kind
@@ -123,10 +152,37 @@ class LocalizationSpec:
     cam_levels: int = 1
     frame_size: int | None = None
     crop_size: int | None = None
-    finetune_steps: int = 0  # the original: 25k after 650k
-    finetune_lr: float | None = None  # None: the pretraining lr
-    finetune_eval_clips: int = 200  # held-out clips scored during fine-tuning
     difficulty: str | None = None  # the world of the fine-tuning and the benchmark (None: cfg.synth's)
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """How much the notebooks measure and show beyond training: every count a notebook uses (01-04)."""
+
+    files: int = 4  # 01: synthetic videos written to mp4 to walk the real-data path
+    detector_pairs: int = 400  # 01: aligned/shifted pairs scored by the shortcut detectors
+    shift_draws: int = 100_000  # 01: shifts drawn for the histogram against the exact law
+    loader_batches: int = 10  # 01: batches timed through the data loader
+    sweep_videos: int = 48  # 03: held-out videos in the offset sweep
+    examples: int = 2  # examples shown: 03, of each end of the confidence ranking; 04, twice as many scenes
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What a profile's runs must show: the thresholds of the notebooks' self-checks (notebooks 03-04).
+
+    ``learns=False`` (``smoke``): nothing learns in seconds, so the notebooks check only their plumbing
+    (shapes, finiteness, exact identities, controls exactly at chance). The ``cpu`` values were set from
+    its measured runs; ``colab`` and ``gpu`` carry them over until those profiles have been run.
+    """
+
+    learns: bool = True
+    pretext_accuracy: float = 0.95  # 03: held-out shift accuracy, at least
+    pretext_margin: float = 0.05  # 03: above the motion-energy x envelope baseline (fraction), at least
+    control_max: float = 0.55  # 03: each control's accuracy, at most
+    sweep_peak_frames: int = 0  # 03: |offset of the sweep's peak| in frames, at most
+    pointing: float = 0.80  # 04: CAM pointing on distractor scenes, at least
+    pointing_margin: float = 0.20  # 04: above motion energy (fraction), at least
 
 
 @dataclass(frozen=True)
@@ -140,8 +196,10 @@ class Profile:
     net: NetSpec
     train: TrainSpec
     synth: SynthSpec
+    localization: LocalizationSpec
+    measure: MeasureSpec = MeasureSpec()
+    expect: Expectations = Expectations()
     seed: int = 0
-    localization: LocalizationSpec = LocalizationSpec()
 
     @property
     def min_shift_frames(self) -> int:
@@ -170,60 +228,66 @@ class Profile:
         return dataclasses.asdict(self)
 
 
-_PROFILES: dict[str, Profile] = {
-    "smoke": Profile(
-        name="smoke",
-        description="seconds; for tests only, nothing learns",
+def _profile(name: str, description: str, *, train: TrainSpec, finetune: dict[str, Any],
+             localization: dict[str, Any], **sections: Any) -> Profile:
+    """A profile whose CAM-model fine-tuning keeps the pretraining's batch, optimizer and loader."""
+    loc = LocalizationSpec(finetune=dataclasses.replace(train, **finetune), **localization)
+    return Profile(name=name, description=description, train=train, localization=loc, **sections)
+
+
+_PROFILES: dict[str, Profile] = {p.name: p for p in (
+    _profile(
+        "smoke", "seconds; for tests only, nothing learns",
         media=MediaSpec(fps=8.0, sample_rate=4000, channels=2, clip_frames=16,
                         video_seconds=5.0, frame_size=36, crop_size=32),
         shift=ShiftSpec(max_overlap_frames=7),
         net=NetSpec(width=4, bn_momentum=0.1),
-        train=TrainSpec(batch_videos=2, steps=4, lr=1e-3, optimizer="adam", num_workers=0,
-                        checkpoint_every=2, eval_clips=8),
+        train=TrainSpec(steps=4, batch=2, lr=1e-3, optimizer="adam", checkpoint_every=2, eval_clips=8),
         synth=SynthSpec(n_videos=8, n_eval=8, curriculum=(("warmup", 2),)),
-        localization=LocalizationSpec(n_scenes=6, batch_size=6, cam_levels=2, crop_size=33, finetune_steps=2,
-                                      difficulty="anywhere"),
+        finetune=dict(steps=2, checkpoint_every=1, evals=3),
+        localization=dict(n_scenes=6, batch_size=6, cam_levels=2, crop_size=33, difficulty="anywhere"),
+        measure=MeasureSpec(detector_pairs=64, loader_batches=2, sweep_videos=8),
+        expect=Expectations(learns=False),
     ),
-    "cpu": Profile(
-        name="cpu",
-        description="a 2-core laptop in minutes; models really learn on the synthetic world",
+    _profile(
+        "cpu", "a 2-core laptop in minutes; models really learn on the synthetic world",
         media=MediaSpec(fps=15.0, sample_rate=8000, channels=2, clip_frames=48,
                         video_seconds=8.0, frame_size=36, crop_size=32),
         shift=ShiftSpec(max_overlap_frames=23),
         net=NetSpec(width=16, bn_momentum=0.02),
-        train=TrainSpec(batch_videos=8, steps=3000, lr=1e-3, optimizer="adam", num_workers=1,
-                        checkpoint_every=500, eval_clips=400, lr_drop_at=0.8),
+        train=TrainSpec(steps=3000, batch=8, lr=1e-3, optimizer="adam", lr_drop_at=0.8, num_workers=1,
+                        checkpoint_every=500, eval_clips=400),
         synth=SynthSpec(n_videos=10_000, n_eval=400, curriculum=(("warmup", 1000),)),
-        localization=LocalizationSpec(n_scenes=200, batch_size=16, cam_levels=2, frame_size=72, crop_size=65,
-                                      finetune_steps=600, finetune_lr=3e-4, difficulty="anywhere"),
+        finetune=dict(steps=600, lr=3e-4, checkpoint_every=300, eval_clips=200, evals=3),
+        localization=dict(n_scenes=200, batch_size=16, cam_levels=2, frame_size=72, crop_size=65,
+                          difficulty="anywhere"),
     ),
-    "colab": Profile(
-        name="colab",
-        description="a T4-class GPU in at most 20 minutes a notebook; reduced sizes",
+    _profile(
+        "colab", "a T4-class GPU in at most 20 minutes a notebook; reduced sizes",
         media=MediaSpec(fps=15.0, sample_rate=16000, channels=2, clip_frames=63,
                         video_seconds=10.1, frame_size=128, crop_size=112),
         shift=ShiftSpec(max_overlap_frames=30),
         net=NetSpec(width=32, bn_momentum=0.003),
-        train=TrainSpec(batch_videos=12, steps=6000, lr=1e-3, optimizer="adam", num_workers=2,
-                        checkpoint_every=500, eval_clips=1000),
+        train=TrainSpec(steps=6000, batch=12, lr=1e-3, optimizer="adam", num_workers=2, checkpoint_every=500,
+                        eval_clips=1000),
         synth=SynthSpec(n_videos=20_000, n_eval=1000, curriculum=(("warmup", 1000),)),
-        localization=LocalizationSpec(n_scenes=500, dense_levels=1, batch_size=16, cam_levels=1, crop_size=113,
-                                      finetune_steps=500, finetune_lr=3e-4, difficulty="anywhere"),
+        finetune=dict(steps=500, lr=3e-4, checkpoint_every=250, eval_clips=200, evals=3),
+        localization=dict(n_scenes=500, dense_levels=1, batch_size=16, cam_levels=1, crop_size=113,
+                          difficulty="anywhere"),
     ),
-    "gpu": Profile(
-        name="gpu",
-        description="the paper's sizes on real data (AudioSet): 125 x 224 x 224 frames, 21 kHz stereo",
+    _profile(
+        "gpu", "the paper's sizes on real data (AudioSet): 125 x 224 x 224 frames, 21 kHz stereo",
         media=MediaSpec(fps=29.97, sample_rate=21000, channels=2, clip_frames=125,
                         video_seconds=10.1, frame_size=256, crop_size=224),
         shift=ShiftSpec(max_overlap_frames=60),
         net=NetSpec(width=64, bn_momentum=3e-4),
-        train=TrainSpec(batch_videos=15, steps=650_000, lr=1e-2, optimizer="sgd", num_workers=8,
+        train=TrainSpec(steps=650_000, batch=15, lr=1e-2, optimizer="sgd", num_workers=8,
                         checkpoint_every=5000, eval_clips=5000),
         synth=SynthSpec(n_videos=50_000, n_eval=5000, curriculum=(("warmup", 2000),)),
-        localization=LocalizationSpec(n_scenes=1000, batch_size=16, cam_levels=1, finetune_steps=25_000,
-                                      difficulty="anywhere"),
+        finetune=dict(steps=25_000, eval_clips=200, evals=3),
+        localization=dict(n_scenes=1000, batch_size=16, cam_levels=1, difficulty="anywhere"),
     ),
-}
+)}
 
 
 def get(name: str | None = None) -> Profile:

@@ -5,10 +5,12 @@ Serves the setup cell of every notebook (step 1) and the training loop's reprodu
 from __future__ import annotations
 
 import importlib.metadata
+import multiprocessing
 import os
 import platform
 import random
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Iterable, TypeVar
 
 import numpy as np
@@ -17,6 +19,8 @@ from tqdm.auto import tqdm
 
 T = TypeVar("T")
 DEVICE_ENV_VAR = "AVSCENE_DEVICE"
+BATCH_ENV_VAR = "AVSCENE_BATCH"  # "1": a batch run (the pipeline and nbval set it): never build widgets
+INTERACTIVE_ENV_VAR = "AVSCENE_INTERACTIVE"  # "1": build widgets in a frontend not recognised below
 
 
 def pick_device(prefer: str | None = None) -> torch.device:
@@ -53,11 +57,36 @@ def in_notebook() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
+def interactive() -> bool:
+    """True only in a notebook session a person drives, where widgets work (notebooks 01 and 04).
+
+    A Jupyter kernel (:func:`in_notebook`) that is not a batch run (``$AVSCENE_BATCH``, set by ``make
+    figures`` and ``make test``) and whose frontend renders widgets: Colab, a Jupyter server (which sets
+    ``JPY_SESSION_NAME`` for its kernels), VS Code, or any frontend when ``$AVSCENE_INTERACTIVE=1``.
+    papermill and nbval set none of these, so a batch run started by hand is treated as batch too:
+    widget messages with no frontend to answer them can stall a kernel.
+    """
+    if not in_notebook() or os.environ.get(BATCH_ENV_VAR, "0") not in ("", "0"):
+        return False
+    if os.environ.get(INTERACTIVE_ENV_VAR, "0") not in ("", "0"):
+        return True
+    return in_colab() or "JPY_SESSION_NAME" in os.environ or "VSCODE_PID" in os.environ
+
+
 def progress(iterable: Iterable[T] | None = None, **kwargs: Any) -> tqdm:
     """A ``tqdm.auto`` progress bar (a widget in notebooks, text elsewhere; never ``tqdm.notebook``)."""
     kwargs.setdefault("dynamic_ncols", True)
     kwargs.setdefault("mininterval", 1.0)
     return tqdm(iterable, **kwargs)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes that never inherit this process's threads (dataset scans, the clip
+    cache): workers come from a fork server (Linux) or are spawned, not forked from here. A process that
+    runs PyTorch or FFmpeg has threads, and a fork taken while one of them holds a lock can hang the
+    child forever (seen: a scan after another scan in one test session)."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
 def _version(dist: str) -> str | None:

@@ -5,10 +5,12 @@ correlate how much the picture changes (mean absolute frame difference) with how
 is (RMS envelope, one value per video frame), taking the best of lags -1..1 frames. (Correlating
 with onsets, the positive change of the log envelope, scored lower on the synthetic world: about
 63 % vs. 86 % at the default difficulty on 300 pairs, because ringing and sustained sounds keep
-the picture moving after the onset.) It is the bar the
-synthetic world's default difficulty is tuned against (step 3: 80-90 % per-example accuracy on
-aligned vs. shifted pairs), the bar the pretrained network must clear (step 6, notebook of
-pretraining), and, per pixel (``sync_map``), the naive sound-source localizer the CAMs are compared to.
+the picture moving after the onset.) It is the bar the synthetic world's default difficulty is tuned
+against (step 3: 80-90 % per-example accuracy on aligned vs. shifted pairs) and the bar the pretrained
+network must clear (notebook 03).
+
+Motion energy is defined here once (:func:`frame_differences`): per frame for this baseline, per pixel
+for the localization baseline of notebook 04 (``avscene.localization.baselines.motion_energy``).
 
 Shapes: frames uint8/float ``[..., T, H, W, 3]``; audio float ``[..., C, N]`` with N ~ T * sr / fps.
 """
@@ -17,10 +19,16 @@ from __future__ import annotations
 import numpy as np
 
 
+def frame_differences(frames: np.ndarray) -> np.ndarray:
+    """Absolute gray-level (mean of R, G, B) change from each frame to the next, per pixel:
+    ``[..., T, H, W, 3]`` -> float32 ``[..., T-1, H, W]``."""
+    gray = np.asarray(frames, dtype=np.float32).mean(axis=-1)  # [..., T, H, W]
+    return np.abs(np.diff(gray, axis=-3))
+
+
 def motion_energy(frames: np.ndarray) -> np.ndarray:
     """Mean absolute gray-level difference to the previous frame, float32 ``[..., T]`` (first = second)."""
-    gray = np.asarray(frames, dtype=np.float32).mean(axis=-1)  # [..., T, H, W]
-    diff = np.abs(np.diff(gray, axis=-3)).mean(axis=(-2, -1))  # [..., T-1]
+    diff = frame_differences(frames).mean(axis=(-2, -1))  # [..., T-1]
     return np.concatenate([diff[..., :1], diff], axis=-1)
 
 
@@ -30,13 +38,6 @@ def audio_envelope(audio: np.ndarray, n_frames: int) -> np.ndarray:
     per = x.shape[-1] // n_frames
     x = x[..., : per * n_frames].reshape(*x.shape[:-1], n_frames, per)
     return np.sqrt(np.square(x).mean(axis=-1) + 1e-12)
-
-
-def audio_onset(audio: np.ndarray, n_frames: int) -> np.ndarray:
-    """Onset strength: positive change of the log envelope per frame, float32 ``[..., T]``."""
-    env = np.log(audio_envelope(audio, n_frames) + 1e-4)
-    d = np.diff(env, axis=-1, prepend=env[..., :1])
-    return np.maximum(d, 0)
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:
@@ -59,18 +60,6 @@ def sync_score(frames: np.ndarray, audio: np.ndarray, max_lag: int = 1) -> np.nd
             c = (m[..., : t + lag] * a[..., -lag:]).mean(axis=-1)
         best = c if best is None else np.maximum(best, c)
     return best.astype(np.float32)
-
-
-def sync_map(frames: np.ndarray, audio: np.ndarray) -> np.ndarray:
-    """Per-pixel correlation of absolute frame difference with the audio envelope, float32 ``[H, W]``.
-
-    frames ``[T, H, W, 3]``, audio ``[C, N]``: the naive localizer (where does change follow the sound?).
-    """
-    gray = np.asarray(frames, dtype=np.float32).mean(axis=-1)
-    d = np.abs(np.diff(gray, axis=0))  # [T-1, H, W]
-    a = _zscore(audio_envelope(audio, gray.shape[0])[1:])  # [T-1]
-    dz = (d - d.mean(axis=0)) / (d.std(axis=0) + 1e-6)
-    return np.tensordot(a, dz, axes=(0, 0)).astype(np.float32) / len(a)
 
 
 def threshold_accuracy(pos: np.ndarray, neg: np.ndarray, fit_fraction: float = 0.5) -> dict[str, float]:

@@ -11,13 +11,13 @@ import time
 from .common import print_table
 
 
-def measure_loader(dataset, batch_videos: int, num_workers: int, n_batches: int) -> dict[str, float]:
+def measure_loader(dataset, batch: int, num_workers: int, n_batches: int) -> dict[str, float]:
     """Videos/s and batches/s of ``n_batches`` batches (after one warm-up batch), as training reads them."""
     from ..shift.dataset import collate, to_device
     from ..train import LoaderSource
     import torch
 
-    source = LoaderSource(dataset, batch_videos, n_batches + 1, num_workers=num_workers, collate=collate,
+    source = LoaderSource(dataset, batch, n_batches + 1, num_workers=num_workers, collate=collate,
                           to_device=to_device)
     it = source.batches(0)
     source.to_device(next(it), torch.device("cpu"))  # warm-up: workers start, first batch
@@ -25,7 +25,7 @@ def measure_loader(dataset, batch_videos: int, num_workers: int, n_batches: int)
     for _ in range(n_batches):
         source.to_device(next(it), torch.device("cpu"))
     elapsed = time.perf_counter() - start
-    return {"workers": num_workers, "videos_per_s": n_batches * batch_videos / elapsed,
+    return {"workers": num_workers, "videos_per_s": n_batches * batch / elapsed,
             "batches_per_s": n_batches / elapsed}
 
 
@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> dict:
 
     cfg = config.get(args.profile)
     ds = ShiftDataset(SyntheticSource.pretext(cfg, "train"), cfg, seed=cfg.seed)
-    rows = [measure_loader(ds, cfg.train.batch_videos, w, args.batches) for w in args.workers]
+    rows = [measure_loader(ds, cfg.train.batch, w, args.batches) for w in args.workers]
     print_table(f"shift-task data, synthetic world, profile {cfg.name} "
-                f"({cfg.media.clip_frames} frames of {cfg.media.crop_size} px, batch {cfg.train.batch_videos} videos)",
+                f"({cfg.media.clip_frames} frames of {cfg.media.crop_size} px, batch {cfg.train.batch} videos)",
                 rows)
     return {"profile": cfg.name, "rows": rows}

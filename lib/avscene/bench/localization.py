@@ -44,7 +44,7 @@ def measure(cfg: config.Profile, scenes: int, device: torch.device, seconds: flo
     gt = bench.gt_window()
     scored = rate(lambda: metrics.score(maps, gt), scenes, min_seconds=seconds)
 
-    batch = 2 * cfg.train.batch_videos
+    batch = 2 * cfg.train.batch
     tnet = ShiftNet.from_config(lcfg).to(device).train()
     opt = torch.optim.Adam(tnet.parameters(), 1e-4)
     frames, audio = example_inputs(lcfg.media.clip_frames, lcfg.media.crop_size, lcfg.media.clip_samples,
@@ -60,11 +60,11 @@ def measure(cfg: config.Profile, scenes: int, device: torch.device, seconds: flo
 
     train = rate(step, batch, warmup=1, min_seconds=seconds)
     cells = tuple(r.maps.shape[-2:])
-    return {"profile": cfg.name, "crop": lcfg.media.crop_size, "cam_levels": lcfg.net.cam, "map": f"{cells[0]}x{cells[1]}",
+    return {"profile": cfg.name, "crop": lcfg.media.crop_size, "cam_levels": lcfg.net.cam_levels, "map": f"{cells[0]}x{cells[1]}",
             "scenes_built_per_s": built["items_per_s"], "cam_clips_per_s": one["items_per_s"],
             "cam_mirrored_clips_per_s": both["items_per_s"], "maps_scored_per_s": scored["items_per_s"],
             "finetune_s_per_step": train["s_per_call"], "finetune_clips_per_s": train["items_per_s"],
-            "finetune_minutes": train["s_per_call"] * max(L.finetune_steps, 0) / 60}
+            "finetune_minutes": train["s_per_call"] * L.finetune.steps / 60}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", nargs="+", default=["cpu"], choices=config.PROFILE_NAMES,
                         help="profiles to measure (default: cpu)")
     parser.add_argument("--batch", type=int, default=None,
-                        help="clips per step (default: 2 × train.batch_videos, aligned + shifted)")
+                        help="clips per step (default: 2 × train.batch, aligned + shifted)")
     parser.add_argument("--device", default=None, help="default: runtime.pick_device()")
     parser.add_argument("--channels-last", action="store_true",
                         help="channels_last_3d frames and weights (slower on CPU in our measurements)")
@@ -130,13 +130,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows = []
     for name in args.profile:
         cfg = config.get(name)
-        batch = args.batch or 2 * cfg.train.batch_videos
+        batch = args.batch or 2 * cfg.train.batch
         rows.append(_measure(cfg, batch, device, args.channels_last, True, args))
     print_table("ShiftNet forward + backward (fp32); FLOPs counted by FlopCounterMode", rows)
     result: dict[str, Any] = {"rows": rows}
     if args.sweep:
         cfg = config.get(args.profile[0])
-        base = args.batch or 2 * cfg.train.batch_videos
+        base = args.batch or 2 * cfg.train.batch
         sweep = []
         threads = torch.get_num_threads()
         grid = [(cl, True, b, threads) for cl, b in itertools.product(

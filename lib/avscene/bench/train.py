@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from .. import config, runtime
-    from ..shift import pretraining as pretext
+    from ..shift.pretraining import pretrain
     from ..shift.dataset import ShiftDataset
     from ..shift.task import ShiftTask
     from ..datasets.sources import SyntheticSource
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         warm, steps = 5, args.steps
         times: list[float] = []
         with tempfile.TemporaryDirectory() as run_dir:
-            t_cfg = cfg.replace(**{"train.steps": warm + steps, "train.eval_clips": 2,
+            t_cfg = cfg.replace(**{"train.steps": warm + steps, "train.eval_clips": 2, "train.evals": 0,
                                    "train.checkpoint_every": 10**9, "synth.curriculum": ()})
             task = ShiftTask()
             stamp = {"t": None}
@@ -51,13 +51,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 stamp["t"] = now
 
             task.on_step = clock  # type: ignore[method-assign]
-            pretext.pretrain(t_cfg, run_dir=run_dir, device=device, task=task, eval_every=10**9)
+            pretrain(t_cfg, run_dir=run_dir, device=device, task=task)
         matmul = measure_matmul_flops(device=str(device))
         seconds = sum(times) / len(times)
-        examples = 2 * cfg.train.batch_videos
+        examples = 2 * cfg.train.batch
         flops = _train_flops(cfg) * examples / seconds
         loader = measure_loader(ShiftDataset(SyntheticSource.pretext(cfg, "train"), cfg, seed=cfg.seed),
-                                cfg.train.batch_videos, cfg.train.num_workers, 10)
+                                cfg.train.batch, cfg.train.num_workers, 10)
         rows.append({"profile": name, "s_per_step": seconds, "clips_per_s": examples / seconds,
                      "GFLOP_per_s": flops / 1e9, "matmul_GFLOP_per_s": matmul / 1e9, "ratio": flops / matmul,
                      "loader_clips_per_s": 2 * loader["videos_per_s"],

@@ -17,7 +17,6 @@ from .. import runtime
 from ..config import Profile
 
 FIGURES_ENV_VAR = "AVSCENE_FIGURES"
-RUNS_ENV_VAR = "AVSCENE_RUNS"
 
 
 def figures_root() -> Path:
@@ -28,20 +27,6 @@ def figures_root() -> Path:
     if (repo / "notebooks").is_dir() and (repo / "lib" / "avscene").is_dir():
         return repo / "figures"
     return Path.cwd() / "figures"
-
-
-def runs_root(profile: Profile) -> Path:
-    """Where training runs and checkpoints live: ``$AVSCENE_RUNS``, else ``runs/<profile>/`` in the
-    repository (or the working directory); ``smoke`` runs share one temporary folder, so notebook 04
-    under nbval finds the checkpoint notebook 03 wrote."""
-    if os.environ.get(RUNS_ENV_VAR):
-        return Path(os.environ[RUNS_ENV_VAR]) / profile.name
-    if profile.name == "smoke":  # keyed by the profile's settings: a stale run of other sizes is never loaded
-        import hashlib
-
-        key = hashlib.sha1(json.dumps(profile.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:10]
-        return Path(tempfile.gettempdir()) / f"avscene-smoke-{key}" / "runs"
-    return figures_root().parent / "runs" / profile.name
 
 
 def _jsonable(value: Any) -> Any:
@@ -119,3 +104,15 @@ class Outputs:
                "metrics": self.metrics, "checks": self.checks}
         path.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
         return path
+
+
+def begin(notebook: str, profile: str) -> tuple[Profile, Outputs]:
+    """A notebook's first lines after its parameters: the profile, its output folder, every generator seeded
+    from the profile's seed, and one line saying which profile runs and where its figures go."""
+    from .. import config
+
+    cfg = config.get(profile)
+    out = Outputs(notebook, cfg)
+    runtime.seed_everything(cfg.seed)
+    print(f"profile {cfg.name!r}: {cfg.description}; figures and metrics go to {out.dir}")
+    return cfg, out

@@ -12,7 +12,6 @@ import csv
 import json
 import os
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -23,7 +22,8 @@ from avscene.io.media_info import MediaInfo, probe
 #: file extensions a folder walk treats as videos
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".mpg", ".mpeg",
                               ".ts", ".3gp", ".ogv", ".wmv"})
-CACHE_VERSION = 1
+#: 2: probe's video_start / audio_start are the first decoded frame's time (1: the declared start_time)
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def scan(root_or_csv: str | Path, *, min_duration: float, require_audio: bool = 
     s. Skipped files go to the report with reasons ``unreadable``, ``truncated``, ``empty``, ``no_video``,
     ``no_audio``, ``too_short``, ``missing``; counts by reason are printed when ``verbose``.
     """
-    from avscene.runtime import progress
+    from avscene.runtime import process_pool, progress
 
     source = Path(root_or_csv)
     candidates, where, stem = _candidates(source)
@@ -156,7 +156,7 @@ def scan(root_or_csv: str | Path, *, min_duration: float, require_audio: bool = 
         if workers == 1:
             outcomes = map(_probe_one, todo)
         else:
-            pool = ProcessPoolExecutor(workers)
+            pool = process_pool(workers)
             outcomes = pool.map(_probe_one, todo, chunksize=max(1, len(todo) // (8 * workers)))
         for path, outcome in zip(todo, outcomes):
             outcome["stamp"] = _stamp(path)

@@ -14,6 +14,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from ..config import Profile
+from ..io.pcm import to_pcm16
 
 
 class VideoSource(Protocol):
@@ -24,10 +25,6 @@ class VideoSource(Protocol):
     def __len__(self) -> int: ...
 
     def read(self, video: int) -> tuple[np.ndarray, np.ndarray]: ...
-
-
-def _int16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(audio * 32767.0), -32768, 32767).astype(np.int16)
 
 
 class SyntheticSource:
@@ -58,7 +55,7 @@ class SyntheticSource:
 
     def read(self, video: int) -> tuple[np.ndarray, np.ndarray]:
         clip = self.scene(video)
-        return clip.frames, _int16(clip.audio)
+        return clip.frames, to_pcm16(clip.audio)
 
 
 class CacheSource:

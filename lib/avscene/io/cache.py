@@ -5,11 +5,16 @@ Layout, one folder per source video under the cache root::
 
     <root>/<stem>-<hash>/frames.npy   uint8 [T, H, W, 3], short side = the profile's media.frame_size
     <root>/<stem>-<hash>/audio.npy    int16 [C, N] at the profile's sample rate
-    <root>/<stem>-<hash>/meta.json    fps, sample_rate, start (s), source path + mtime + size, shapes
+    <root>/<stem>-<hash>/meta.json    fps, sample_rate, start (s), audio_padded (samples), source path +
+                                      mtime + size, shapes
 
 Frame ``k`` of the store shows presentation time ``start + k / fps`` and sample ``j`` is at
-``start + j / sample_rate`` (``start``: where both streams begin), so a window read from the cache is the
-same ``Clip`` that ``load_clip`` returns at the cache's rates and size (audio quantized to int16).
+``start + j / sample_rate``, so a window read from the cache is the same ``Clip`` that ``load_clip``
+returns at the cache's rates and size (audio quantized to int16). ``start`` is
+``earliest_start(info, fps)``: the earliest of 0.0, the earlier stream's start and the later stream's
+start that ``load_clip`` accepts at the cache's ``fps`` (e.g. 0.0 for a WebM whose first video frame is at
+3 ms), so a first window at the file's start reads from the cache too; the store's first
+``audio_padded`` samples are ``load_clip``'s zero fill (audio starting up to one frame after ``start``).
 """
 from __future__ import annotations
 
@@ -20,18 +25,19 @@ import os
 import shutil
 import tempfile
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
 from .errors import ClipRangeError, MediaError
-from .load import Clip, frame_tolerance, clip_lengths, load_clip
+from .load import Clip, frame_tolerance, clip_lengths, earliest_start, load_clip
 from .media_info import probe, require_audio
+from .pcm import from_pcm16, to_pcm16
 
-CACHE_VERSION = 1
-_INT16 = 32767.0
+#: 2: stores begin at ``earliest_start`` (version 1 began at ``MediaInfo.av_start``) and record
+#: ``audio_padded``
+CACHE_VERSION = 2
 
 
 def _source_stamp(source: Path) -> dict:
@@ -50,6 +56,7 @@ class CachedVideo:
         self.fps = float(self.meta["fps"])
         self.sample_rate = int(self.meta["sample_rate"])
         self.start = float(self.meta["start"])
+        self.audio_padded = int(self.meta.get("audio_padded", 0))  # leading zero-filled samples
         self.source = self.meta["source"]
 
     @property
@@ -72,9 +79,9 @@ class CachedVideo:
             raise ClipRangeError(self.source, f"clip [{start:.3f}, {start + duration:.3f}) s is outside the "
                                               f"cached span [{self.start:.3f}, {self.end:.3f}) s")
         frames = np.array(self.frames[k0:k0 + t])
-        audio = self.audio[:, j0:j0 + n].astype(np.float32) / _INT16
+        audio = from_pcm16(self.audio[:, j0:j0 + n])
         return Clip(frames=frames, audio=audio, fps=self.fps, sample_rate=self.sample_rate,
-                    start=float(start), path=self.source)
+                    start=float(start), path=self.source, audio_padded=min(max(0, self.audio_padded - j0), n))
 
 
 class ClipCache:
@@ -122,7 +129,7 @@ class ClipCache:
         if not overwrite and self.is_fresh(source):
             return folder
         info = require_audio(probe(source))
-        start = info.av_start
+        start = earliest_start(info, self.fps)
         t = math.floor((info.av_end - start) * self.fps + 1e-6)
         clip, last_error = None, None
         for _ in range(3):  # trailing audio can end a few ms before the video: drop a frame and retry
@@ -140,9 +147,10 @@ class ClipCache:
         tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=self.root))
         try:
             np.save(tmp / "frames.npy", clip.frames)
-            np.save(tmp / "audio.npy", np.round(np.clip(clip.audio, -1, 1) * _INT16).astype(np.int16))
+            np.save(tmp / "audio.npy", to_pcm16(clip.audio))
             meta = {"version": CACHE_VERSION, "fps": self.fps, "sample_rate": self.sample_rate,
                     "channels": self.channels, "frame_size": self.frame_size, "start": start,
+                    "audio_padded": clip.audio_padded,
                     "frames_shape": list(clip.frames.shape), "audio_shape": list(clip.audio.shape),
                     **_source_stamp(source)}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
@@ -158,7 +166,7 @@ class ClipCache:
     def build_all(self, sources: Iterable[str | Path], *, workers: int | None = None,
                   overwrite: bool = False) -> dict[str, str]:
         """Build stores for many sources in parallel processes; returns ``{source: error}`` for failures."""
-        from avscene.runtime import progress
+        from avscene.runtime import process_pool, progress
 
         sources = [str(s) for s in sources]
         todo = sources if overwrite else [s for s in sources if not self.is_fresh(s)]
@@ -171,7 +179,7 @@ class ClipCache:
                 except MediaError as e:
                     failures[s] = str(e)
             return failures
-        with ProcessPoolExecutor(workers) as pool:
+        with process_pool(workers) as pool:
             futures = {s: pool.submit(_build_one, self, s, overwrite) for s in todo}
             for s in progress(todo, desc="clip cache"):
                 err = futures[s].result()

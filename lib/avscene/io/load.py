@@ -3,12 +3,33 @@
 Timing contract (the same as ``write_av``'s and the clip cache's): frame ``i`` of the returned clip shows
 presentation time ``start + i / fps`` and audio sample ``j`` is at ``start + j / sample_rate``, both on the
 container's presentation timeline (``pts * time_base``; stream start times, AAC priming and edit lists
-are honored because decoded frames' timestamps already include them). Variable-frame-rate input is
-resampled to constant ``fps`` by presentation time: output frame ``i`` is the last decoded frame whose
-time is <= ``start + i / fps``. ``T = round(duration * fps)`` and ``N = round(duration * sample_rate)``
-always, or a ``MediaError`` is raised; nothing is padded. Audio is exact to within the container's timestamp
-precision (1 ms in Matroska / WebM) plus half an output sample (the resampler's phase follows the
-decoded frame the read began at).
+are honored because decoded frames' timestamps already include them). ``T = round(duration * fps)`` and
+``N = round(duration * sample_rate)`` always, or a ``MediaError`` is raised.
+
+Video rule: output frame ``i`` shows the last decoded frame whose time is ``<= t + tol`` at
+``t = start + i / fps``, with ``tol = frame_tolerance(fps)`` (``min(1 ms, 0.1 / fps)``: container timestamps
+are often rounded to 1 ms); this also resamples variable-frame-rate input to constant ``fps``. Before the
+stream's first frame no frame qualifies, so there the nearest frame is taken when it is close: the first
+frame also counts as shown at times up to ``video_lead_limit(fps) = 0.5 / fps + tol`` before it. It is one
+rule: each frame is shown from its time (minus ``tol``) until the next frame's, the first one from half
+an output frame step earlier. The step is the *output's* ``1 / fps``, not the source's frame duration:
+timing is promised on the output grid (within one output frame), a first frame less than half an output
+step after ``start`` is the frame whose nearest output grid time is ``start`` whatever the source rate,
+and no source frame duration is needed (unknown for variable-frame-rate input; ``earliest_start``
+decides from the probe and ``fps`` alone). A window starting earlier still raises ``ClipRangeError``
+naming the file, the start and the first frame's time. Real files often start a few ms late (a WebM's
+first VP8 frame at 3 ms, video 1-20 ms behind the audio): a first window at 0 is accepted (a first frame
+at 20 ms, up to 25 fps output).
+
+Audio rule: when the audio's first decoded sample is later than ``start`` by at most one output video
+frame (``audio_lead_limit(fps) = 1 / fps``, plus half an output sample of rounding), the missing leading
+samples are zeros and ``Clip.audio_padded`` counts them (samples at ``sample_rate``, every channel
+alike); audio that starts later raises ``ClipRangeError``. One video frame is the unit of the
+audio-visual alignment the models learn; encoder priming and muxing gaps (AAC's 1024 samples, Opus
+pre-skip, ms-rounded Matroska timestamps) are smaller, and zero-filling keeps every real sample at its
+exact time instead of shifting the audio. Nothing else is padded. Audio is exact to within the
+container's timestamp precision (1 ms in Matroska / WebM) plus half an output sample (the resampler's
+phase follows the decoded frame the read began at).
 """
 from __future__ import annotations
 
@@ -21,7 +42,7 @@ import numpy as np
 
 from .errors import (ClipRangeError, EmptyMediaError, NoAudioStreamError, NoVideoStreamError,
                      TruncatedMediaError, UnreadableMediaError)
-from .media_info import check_file, declared_end, open_media
+from .media_info import MediaInfo, check_file, declared_end, open_media
 
 _LAYOUT = {1: "mono", 2: "stereo", 6: "5.1"}
 #: a decoded audio frame may carry up to this much extra after the window end (resampler's filter tail)
@@ -36,6 +57,8 @@ class Clip:
 
     ``start`` is the presentation time (s) of frame 0 and of sample 0. ``audio`` is ``None`` only for
     clips read with ``audio=False`` (vision-only data such as UCF-101 videos without sound).
+    ``audio_padded``: how many leading samples of ``audio`` (per channel, at ``sample_rate``) are zeros
+    because the audio stream starts after ``start`` (at most ``sample_rate / fps``; 0 when none).
     """
 
     frames: np.ndarray
@@ -44,6 +67,7 @@ class Clip:
     sample_rate: int
     start: float
     path: str | None = None
+    audio_padded: int = 0
 
     @property
     def num_frames(self) -> int:
@@ -89,6 +113,47 @@ def frame_tolerance(fps: float) -> float:
     return min(1e-3, 0.1 / fps)
 
 
+def video_lead_limit(fps: float) -> float:
+    """Seconds a window may start before the first video frame (which is then its frame 0): half an
+    output frame step plus ``frame_tolerance``."""
+    return 0.5 / fps + frame_tolerance(fps)
+
+
+def audio_lead_limit(fps: float) -> float:
+    """Seconds a window may start before the audio's first sample (zero-filled): one output video frame."""
+    return 1.0 / fps
+
+
+def earliest_start(info: MediaInfo, fps: float, audio: bool = True) -> float:
+    """The earliest start (s) of a file's audio-visual span that ``load_clip`` accepts at ``fps``.
+
+    The first of: 0.0 (when both streams start at or after it), the earlier stream's start, the later
+    stream's start, that is within ``video_lead_limit(fps)`` of the first video frame and (with ``audio``)
+    ``audio_lead_limit(fps)`` of the first audio sample. The later stream's start (``info.av_start``)
+    always is. E.g. video at 3 ms and audio at 0: 0.0; audio at 0.5 s: 0.5.
+    """
+    video, sound = info.video_start, info.audio_start if audio and info.has_audio else None
+    starts = sorted({video} if sound is None else {video, sound})
+    candidates = ([0.0] if starts[0] > 0.0 else []) + starts
+    for c in candidates:
+        if c >= video - video_lead_limit(fps) and (sound is None or c >= sound - audio_lead_limit(fps)):
+            return c
+    return candidates[-1]
+
+
+def _stream_start(stream: av.stream.Stream) -> float | None:
+    """The stream's declared first timestamp (s), if any."""
+    if stream.start_time is None or stream.time_base is None:
+        return None
+    return float(stream.start_time * stream.time_base)
+
+
+def _is_stream_start(time: float, declared: float | None, from_beginning: bool) -> bool:
+    """Whether a read's first decoded frame (at ``time`` s) is its stream's first: the read began at the
+    stream's beginning, or the frame is no later than the stream's declared start."""
+    return from_beginning or (declared is not None and time <= declared + 1e-6)
+
+
 def _end_error(path: str, container: av.container.InputContainer, what: str, data_end: float,
                window_end: float) -> Exception:
     declared = declared_end(container)
@@ -119,26 +184,34 @@ def _seek(container: av.container.InputContainer, stream: av.stream.Stream, targ
 
 def _read_video(path: str, container: av.container.InputContainer, start: float, t: int, fps: float,
                 size: int | tuple[int, int] | None) -> np.ndarray:
-    """uint8 ``[T, H, W, 3]``: frame ``i`` = last decoded frame with time <= ``start + i / fps``."""
+    """uint8 ``[T, H, W, 3]``: frame ``i`` = last decoded frame with time <= ``start + i / fps`` (+ 1 ms),
+    or the stream's first frame when that is at most ``video_lead_limit(fps)`` after the time."""
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     times = start + np.arange(t) / fps
-    eps = frame_tolerance(fps)
+    eps, reach = frame_tolerance(fps), video_lead_limit(fps)
+    declared_first = _stream_start(stream)
     for back in _RESEEK_STEPS_S:
         _seek(container, stream, None if back is None else start - back)
         out: np.ndarray | None = None
         hw: tuple[int, int] | None = None
-        prev, prev_time, prev_rgb, last_step, first_time = None, None, None, None, None
+        prev, prev_time, prev_rgb, last_step = None, None, None, None
         i = 0
         try:
             for frame in container.decode(stream):
                 ft = frame.time
                 if ft is None:
                     continue
-                first_time = ft if first_time is None else first_time
-                if prev is None and times[0] < ft - eps:
-                    break  # landed after the start: seek further back (or the clip starts too early)
-                while i < t and times[i] < ft - eps:
+                # landed after the start: fine on the stream's first frame (it also covers `reach` before
+                # it), else seek further back
+                if prev is None and times[0] < ft - eps and not (
+                        times[0] >= ft - reach and _is_stream_start(ft, declared_first, back is None)):
+                    if back is None:
+                        raise ClipRangeError(path, f"clip starts at {start:.3f} s, before the first video "
+                                                   f"frame at {ft:.3f} s by more than half an output frame "
+                                                   f"(limit {reach * 1e3:.1f} ms at {fps:g} fps)")
+                    break
+                while prev is not None and i < t and times[i] < ft - eps:
                     if prev_rgb is None:
                         prev_rgb = prev.to_ndarray(format="rgb24", width=hw[1], height=hw[0],
                                                    interpolation="AREA")
@@ -157,10 +230,7 @@ def _read_video(path: str, container: av.container.InputContainer, start: float,
                                              f"({type(e).__name__}: {e})") from e
         if prev is None:
             if back is None:
-                if first_time is None:
-                    raise EmptyMediaError(path, "video stream has no decodable frames")
-                raise ClipRangeError(path, f"clip starts at {start:.3f} s, before the first video frame "
-                                           f"at {first_time:.3f} s")
+                raise EmptyMediaError(path, "video stream has no decodable frames")
             continue
         if i < t:  # end of stream: the last frame lasts one frame step
             dur = (prev.duration * prev.time_base) if prev.duration else None
@@ -195,23 +265,35 @@ def _as_float(x: np.ndarray) -> np.ndarray:
 
 
 def _read_audio(path: str, container: av.container.InputContainer, start: float, n: int,
-                sample_rate: int, channels: int) -> np.ndarray:
-    """float32 ``[C, N]``: sample ``j`` at ``start + j / sample_rate``."""
+                sample_rate: int, channels: int, max_lead: float) -> tuple[np.ndarray, int]:
+    """float32 ``[C, N]``: sample ``j`` at ``start + j / sample_rate``, and how many leading samples are
+    zeros because the stream's first sample is up to ``max_lead`` s after ``start``."""
     stream = container.streams.audio[0]
     end = start + n / sample_rate
+    half = 0.5 / sample_rate
+    declared_first = _stream_start(stream)
     for back in _RESEEK_STEPS_S:
         _seek(container, stream, None if back is None else start - back - 0.1)
         resampler, repeat = _resampler(stream.codec_context.layout.nb_channels or 1, channels, sample_rate)
         chunks: list[np.ndarray] = []
         t0 = None
         data_end = None
+        landed_late = False
         try:
             for frame in container.decode(stream):
                 if frame.pts is None or frame.samples == 0:
                     continue
                 if t0 is None:
                     t0 = float(frame.time)
-                    if t0 > start + 0.5 / sample_rate:
+                    # landed after the start: fine on the stream's first frame (zero-filled up to
+                    # max_lead before it), else seek further back
+                    if t0 > start + half and not (
+                            t0 <= start + max_lead + half and _is_stream_start(t0, declared_first, back is None)):
+                        if back is None:
+                            raise ClipRangeError(path, f"clip starts at {start:.3f} s, before the audio starts "
+                                                       f"at {t0:.3f} s by more than one output video frame "
+                                                       f"(limit {max_lead * 1e3:.1f} ms)")
+                        landed_late = True
                         break
                     # channel count can change mid-stream; the resampler copes, the repeat must too
                     if frame.layout.nb_channels != (stream.codec_context.layout.nb_channels or 1):
@@ -228,19 +310,20 @@ def _read_audio(path: str, container: av.container.InputContainer, start: float,
             if back is None:
                 raise EmptyMediaError(path, "audio stream has no decodable samples")
             continue
-        if t0 > start + 0.5 / sample_rate:
-            if back is None:
-                raise ClipRangeError(path, f"clip starts at {start:.3f} s, before the audio starts at "
-                                           f"{t0:.3f} s")
+        if landed_late:
             continue
         x = np.concatenate(chunks, axis=1) if chunks else np.zeros((1, 0), np.float32)
         offset = int(round((start - t0) * sample_rate))
-        if offset + n > x.shape[1]:
+        pad = min(max(0, -offset), n)  # leading zeros: the stream starts up to max_lead after `start`
+        skip, keep = max(0, offset), n - pad
+        if skip + keep > x.shape[1]:
             raise _end_error(path, container, "audio", t0 + x.shape[1] / sample_rate, end)
-        x = x[:, offset:offset + n]
+        x = x[:, skip:skip + keep]
         if repeat > 1:
             x = np.repeat(x, repeat, axis=0)
-        return np.ascontiguousarray(x, dtype=np.float32)
+        if pad:
+            x = np.concatenate([np.zeros((x.shape[0], pad), np.float32), x], axis=1)
+        return np.ascontiguousarray(x, dtype=np.float32), pad
     raise AssertionError("unreachable")
 
 
@@ -253,6 +336,9 @@ def load_clip(path: str | Path, start: float, duration: float, *, fps: float, sa
     libswresample). ``size``: ``None`` keeps the source size, an int sets the short side, ``(H, W)`` sets
     both (PyAV/swscale area resampling). ``audio=False`` skips the audio (``Clip.audio is None``) for
     vision-only use. Video and audio are each read after a seek to the keyframe before ``start``.
+    ``start`` may be up to ``video_lead_limit(fps)`` before the first video frame (which is then frame 0)
+    and ``audio_lead_limit(fps)`` before the first audio sample (zero-filled, counted in
+    ``Clip.audio_padded``); ``earliest_start(probe(path), fps)`` is the earliest such start.
     Raises ``ClipRangeError`` (window outside the media or zero-length), ``NoVideoStreamError``,
     ``NoAudioStreamError``, ``TruncatedMediaError``, ``UnreadableMediaError``, ``EmptyMediaError``.
     """
@@ -270,6 +356,7 @@ def load_clip(path: str | Path, start: float, duration: float, *, fps: float, sa
         if audio and not container.streams.audio:
             raise NoAudioStreamError(path, "no audio stream")
         frames = _read_video(path, container, start, t, fps, size)
-        wave = _read_audio(path, container, start, n, sample_rate, channels) if audio else None
+        wave, padded = (_read_audio(path, container, start, n, sample_rate, channels, audio_lead_limit(fps))
+                        if audio else (None, 0))
     return Clip(frames=frames, audio=wave, fps=float(fps), sample_rate=int(sample_rate), start=float(start),
-                path=path)
+                path=path, audio_padded=padded)

@@ -37,19 +37,23 @@ class MediaInfo:
     fps: float  # nominal (the container's average / guessed rate)
     fps_measured: float  # (frames - 1) / span of the frames' presentation times
     num_frames: int
-    video_start: float  # presentation time of the first frame (s)
+    video_start: float  # presentation time of the first decoded frame (s), as load_clip sees it
     video_end: float  # presentation time of the last frame plus its duration (s)
     variable_frame_rate: bool
     has_audio: bool
     audio_codec: str | None = None
     sample_rate: int | None = None
     channels: int | None = None
-    audio_start: float | None = None
+    audio_start: float | None = None  # time of the first decoded sample (s), after priming is trimmed
     audio_end: float | None = None
 
     @property
     def av_start(self) -> float:
-        """Start of the span where video (and audio, if any) both exist."""
+        """Start of the span where video (and audio, if any) both exist: a window may start here at any
+        output rate, with no zero-filled audio. ``load_clip`` also accepts starts a little earlier (up to
+        half an output frame before the first video frame, one output frame before the first audio
+        sample): ``avscene.io.load.earliest_start(info, fps)`` is the earliest such start, where the clip
+        cache's stores begin (e.g. 0.0 for a WebM whose first video frame is at 3 ms)."""
         return self.video_start if not self.has_audio else max(self.video_start, self.audio_start)
 
     @property
@@ -104,6 +108,11 @@ def declared_end(container: av.container.InputContainer) -> float | None:
     return max(ends) if ends else None
 
 
+def _first_time(frames: list) -> float | None:
+    """Presentation time (s) of the first of some decoded frames, if they have one."""
+    return next((float(f.time) for f in frames if f.time is not None), None)
+
+
 def _nominal_fps(stream: av.video.stream.VideoStream) -> float:
     for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
         if rate:
@@ -130,6 +139,9 @@ def probe(path: str | Path) -> MediaInfo:
         pts: dict[int, list[int]] = {s.index: [] for s in streams}
         ends: dict[int, float] = {}
         decoded = {s.index: False for s in streams}
+        # the first decoded frame's time: what load_clip sees (the declared start_time can differ, e.g.
+        # Opus in WebM whose first packet's pre-skip is trimmed)
+        first: dict[int, float | None] = {s.index: None for s in streams}
         try:
             for packet in container.demux(*streams):
                 idx = packet.stream.index
@@ -138,10 +150,12 @@ def probe(path: str | Path) -> MediaInfo:
                     end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
                     ends[idx] = max(ends.get(idx, end), end)
                 if not decoded[idx] and packet.size:
-                    decoded[idx] = bool(packet.decode())
+                    frames = packet.decode()
+                    decoded[idx], first[idx] = bool(frames), _first_time(frames)
             for s in streams:
                 if not decoded[s.index] and pts[s.index]:
-                    decoded[s.index] = bool(s.codec_context.decode(None))
+                    frames = s.codec_context.decode(None)
+                    decoded[s.index], first[s.index] = bool(frames), _first_time(frames)
         except av.error.FFmpegError as e:
             raise UnreadableMediaError(path, f"corrupt data ({type(e).__name__}: {e})") from e
         vpts = np.sort(np.asarray(pts[vs.index], dtype=np.int64))
@@ -151,7 +165,9 @@ def probe(path: str | Path) -> MediaInfo:
             raise UnreadableMediaError(path, f"video stream ({vs.codec_context.name}) cannot be decoded")
         tb = float(vs.time_base)
         vtimes = vpts * tb
-        video_start = float(vs.start_time * tb) if vs.start_time is not None else float(vtimes[0])
+        video_start = first[vs.index]
+        if video_start is None:
+            video_start = float(vs.start_time * tb) if vs.start_time is not None else float(vtimes[0])
         nominal = _nominal_fps(vs)
         steps = np.diff(vtimes)
         if steps.size:
@@ -172,7 +188,9 @@ def probe(path: str | Path) -> MediaInfo:
                 raise UnreadableMediaError(path, f"audio stream ({as_.codec_context.name}) cannot be decoded")
             atb = float(as_.time_base)
             apts = min(pts[as_.index])
-            audio_start = float(as_.start_time * atb) if as_.start_time is not None else apts * atb
+            audio_start = first[as_.index]
+            if audio_start is None:
+                audio_start = float(as_.start_time * atb) if as_.start_time is not None else apts * atb
             info.update(has_audio=True, audio_codec=as_.codec_context.name,
                         sample_rate=int(as_.codec_context.sample_rate),
                         channels=int(as_.codec_context.layout.nb_channels),

@@ -12,6 +12,8 @@ from typing import BinaryIO
 import av
 import numpy as np
 
+from .pcm import to_pcm16
+
 _LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
 _PIX_FMT = {"mjpeg": "yuvj420p", "png": "rgb24", "rawvideo": "rgb24"}
 AUDIO_CHUNK = 1024
@@ -90,7 +92,7 @@ def write_av(target: str | Path | BinaryIO, frames: np.ndarray, audio: np.ndarra
             while astream is not None and a_pos < n_audio and audio_start + a_pos / sample_rate <= seconds:
                 chunk = audio[:, a_pos:a_pos + AUDIO_CHUNK]
                 data = chunk if afmt.endswith("p") else chunk.T.reshape(1, -1)
-                data = data if afmt.startswith("flt") else (np.clip(data, -1, 1) * 32767).astype(np.int16)
+                data = data if afmt.startswith("flt") else to_pcm16(data)
                 frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(data), format=afmt,
                                                    layout=_LAYOUTS[audio.shape[0]])
                 frame.sample_rate, frame.pts = sample_rate, a_offset + a_pos

@@ -1,8 +1,9 @@
 """Baseline heat maps for the localization benchmark (notebook 04): what a CAM must beat.
 
 * :func:`center_prior`: an isotropic Gaussian at the frame centre (objects are rarely at the border).
-* :func:`motion_energy`: mean absolute frame difference per pixel over the window, Gaussian-smoothed:
-  "the sound comes from whatever moves", which silent moving distractors are built to fool.
+* :func:`motion_energy`: mean absolute frame difference per pixel over the window
+  (``avscene.sync_baseline.frame_differences``), Gaussian-smoothed: "the sound comes from whatever
+  moves", which silent moving distractors are built to fool.
 * :func:`random_maps`: uniform noise, seeded (chance level of every metric).
 
 All return float32 maps ``[N, H, W]`` (or ``[N, T, H, W]`` per frame) like the CAM, for
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import gaussian_filter
+
+from ..sync_baseline import frame_differences
 
 
 def center_prior(n: int, size: int, sigma: float = 0.25) -> np.ndarray:
@@ -33,15 +36,15 @@ def motion_energy(frames: np.ndarray, *, smooth: float = 0.04, per_frame: bool =
         raise ValueError(f"frames must be [N, T, H, W, 3], got shape {frames.shape}")
     if frames.shape[1] < 2:
         raise ValueError("motion energy needs at least two frames")
-    f = frames.astype(np.float32).mean(axis=-1)  # [N, T, H, W]
-    d = np.abs(np.diff(f, axis=1))  # [N, T-1, H, W]
+    d = frame_differences(frames)  # [N, T-1, H, W]
+    h, w = d.shape[2:]
     if per_frame:
         pad = np.pad(d, ((0, 0), (1, 1), (0, 0), (0, 0)), mode="edge")
         e = (pad[:, 1:] + pad[:, :-1]) / 2
-        sig = (0, 0, smooth * f.shape[2], smooth * f.shape[3])
+        sig = (0, 0, smooth * h, smooth * w)
     else:
         e = d.mean(axis=1)
-        sig = (0, smooth * f.shape[2], smooth * f.shape[3])
+        sig = (0, smooth * h, smooth * w)
     return gaussian_filter(e, sig, mode="nearest").astype(np.float32)
 
 

@@ -6,7 +6,7 @@ shown is ``abs(cam)`` averaged over time (or linearly interpolated per frame), u
 
 Finer maps. At small profiles the native map is tiny (2×2 for 64-px crops: the net strides by 32).
 The original trained a second model without conv5_1's spatial stride (``cam_v1``, 2× finer; here
-:mod:`.cam_model`). :func:`cam` can also evaluate *trained weights* densely (``dense_levels``): the last
+:mod:`.cam_model`). :func:`maps` can also evaluate *trained weights* densely (``dense_levels``): the last
 ``dense_levels`` spatially strided residual blocks (conv5_1, then conv4_1) run with spatial stride 1
 and every later convolution is dilated to match (the "à trous" algorithm). This computes exactly the
 network's own map plus the values at the positions in between: ``dense[..., o::D, o::D]`` equals the
@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..shift.dataset import AUDIO_SCALE
 from ..models.blocks import ResBlock, SameConv, same_padding
+from ..models.inputs import audio_to_net, frames_to_net
 
 #: blocks after the fusion that may stride in space, in order; the tail ``conv4_1 .. conv5_2``
 _TAIL = ("conv4_1", "conv4_2", "conv5_1", "conv5_2")
@@ -183,18 +183,18 @@ def _strided_tail(model: nn.Module) -> list[str]:
 
 
 def dense_levels_available(model: nn.Module) -> int:
-    """The most ``dense_levels`` :func:`cam` accepts for ``model``: its spatially strided blocks after
-    the fusion (2 for the shift model, 1 for ``cam=1``, 0 for ``cam=2``)."""
+    """The most ``dense_levels`` :func:`maps` accepts for ``model``: its spatially strided blocks after
+    the fusion (2 for the shift model, 1 for ``cam_levels=1``, 0 for ``cam_levels=2``)."""
     return len(_strided_tail(model))
 
 
 @torch.no_grad()
-def cam(model: nn.Module, frames: torch.Tensor, audio: torch.Tensor | None, *, dense_levels: int = 0,
-        use_sound: bool | None = None) -> CamResult:
+def maps(model: nn.Module, frames: torch.Tensor, audio: torch.Tensor | None, *, dense_levels: int = 0,
+         use_sound: bool | None = None) -> CamResult:
     """CAMs of ``ShiftNet`` for ``frames [B, 3, T, H, W]`` and ``audio [B, C, N]``, both in [-1, 1].
 
     ``maps [B, T', h, w]``: with ``dense_levels=0`` exactly ``model.cam(...)`` (``h = H / 32``, or
-    ``H / 16`` for a ``cam=True`` model); each dense level doubles ``h`` and ``w`` (see module doc).
+    ``H / 16`` with ``cam_levels=1``); each dense level doubles ``h`` and ``w`` (see module doc).
     Runs in the model's current mode (call ``model.eval()`` first, as for any evaluation).
     """
     use_sound = model.use_sound if use_sound is None else use_sound
@@ -208,11 +208,11 @@ def cam(model: nn.Module, frames: torch.Tensor, audio: torch.Tensor | None, *, d
     dil = 1
     for name in _TAIL:
         x, dil, _ = _dense_block(model.im[name], x, dil, name in dense)
-    maps = model.logits(x)[:, 0]
+    cells = model.logits(x)[:, 0]
     g = geo
-    native = maps[..., g.native_offset::g.native_step, g.native_offset::g.native_step]
+    native = cells[..., g.native_offset::g.native_step, g.native_offset::g.native_step]
     logits = native.mean(dim=(1, 2, 3))
-    return CamResult(maps.float(), logits.float(), geo)
+    return CamResult(cells.float(), logits.float(), geo)
 
 
 @torch.no_grad()
@@ -220,7 +220,7 @@ def cam_clips(model: nn.Module, frames: np.ndarray, audio: np.ndarray, *, dense_
               batch_size: int = 8, device: torch.device | None = None, use_sound: bool | None = None,
               mirror: bool = False) -> CamResult:
     """CAMs for clips as the benchmark stores them: ``frames`` uint8 ``[N, T, H, W, 3]``, ``audio`` float
-    ``[N, C, S]`` in [-1, 1] (or int16, scaled by 1/32767 as ``avscene.datasets.shift.to_device``).
+    ``[N, C, S]`` in [-1, 1] or int16 PCM (both made the network's inputs by ``avscene.models.inputs``).
 
     ``mirror=True`` also maps the clips mirrored left-right (audio unchanged, as the training's flip
     augmentation shows them) into ``result.mirrored``. The network saw both views equally in training,
@@ -233,22 +233,38 @@ def cam_clips(model: nn.Module, frames: np.ndarray, audio: np.ndarray, *, dense_
     if audio.ndim != 3 or len(audio) != len(frames):
         raise ValueError(f"audio must be [N, C, S] with N = {len(frames)}, got {audio.shape}")
     device = device or next(model.parameters()).device
-    scale = AUDIO_SCALE if audio.dtype == np.int16 else 1.0
     views = (False, True) if mirror else (False,)
-    maps: dict[bool, list[torch.Tensor]] = {v: [] for v in views}
+    cells: dict[bool, list[torch.Tensor]] = {v: [] for v in views}
     logits: dict[bool, list[torch.Tensor]] = {v: [] for v in views}
     geo = None
     for first in range(0, len(frames), batch_size):
-        f = torch.from_numpy(np.ascontiguousarray(frames[first:first + batch_size])).to(device)
-        f = f.permute(0, 4, 1, 2, 3).float().div_(127.5).sub_(1.0)
-        a = torch.from_numpy(np.ascontiguousarray(audio[first:first + batch_size])).to(device).float() / scale
+        f = frames_to_net(torch.from_numpy(np.ascontiguousarray(frames[first:first + batch_size])).to(device))
+        a = audio_to_net(torch.from_numpy(np.ascontiguousarray(audio[first:first + batch_size])).to(device))
         for flipped in views:
-            r = cam(model, f.flip(-1) if flipped else f, a, dense_levels=dense_levels, use_sound=use_sound)
-            maps[flipped].append(r.maps.cpu())
+            r = maps(model, f.flip(-1) if flipped else f, a, dense_levels=dense_levels, use_sound=use_sound)
+            cells[flipped].append(r.maps.cpu())
             logits[flipped].append(r.logits.cpu())
             geo = r.geometry  # square frames: the mirrored view has the same geometry
-    other = CamResult(torch.cat(maps[True]), torch.cat(logits[True]), geo) if mirror else None
-    return CamResult(torch.cat(maps[False]), torch.cat(logits[False]), geo, other)
+    other = CamResult(torch.cat(cells[True]), torch.cat(logits[True]), geo) if mirror else None
+    return CamResult(torch.cat(cells[False]), torch.cat(logits[False]), geo, other)
+
+
+@torch.no_grad()
+def consistency(model: nn.Module, result: CamResult, frames: np.ndarray, audio: np.ndarray) -> tuple[float, float]:
+    """How exactly ``result`` (:func:`cam_clips` of clips whose first ``len(frames)`` are ``frames``
+    uint8 ``[N, T, S, S, 3]`` and ``audio [N, C, L]``) holds ``model``'s own CAM: the relative gaps
+    (its native sub-grid against ``model.cam``, the mean of ``model.cam`` against ``model``'s logit).
+    Both are float rounding (about 1e-7) when the dense evaluation is exact (notebook 04's self-check)."""
+    device = next(model.parameters()).device
+    f = frames_to_net(torch.from_numpy(np.ascontiguousarray(frames)).to(device))
+    a = audio_to_net(torch.from_numpy(np.ascontiguousarray(audio)).to(device))
+    native, logits = model.cam(f, a).cpu(), model(f, a).cpu()
+    cells = math.ceil(frames.shape[-2] / result.geometry.stride)
+    if result.maps.shape[-1] != cells:
+        raise AssertionError(f"{result.maps.shape[-1]} map cells across, geometry says {cells}")
+    scale = 1.0 + float(native.abs().max())  # float32 sums in another order: relative to the map's size
+    return (float((result.native[:len(native)] - native).abs().max()) / scale,
+            float((native.mean(dim=(1, 2, 3)) - logits).abs().max()) / scale)
 
 
 # ------------------------------------------------------------------------------------------------

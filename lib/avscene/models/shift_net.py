@@ -35,7 +35,7 @@ class ShiftFeatures(NamedTuple):
 
     scale0: torch.Tensor  # [B, w, T/4, H/8, W/8]: after im/conv2_2, video only
     scale1: torch.Tensor  # [B, 2w, T/4, H/8, W/8]: after im/conv3_2, fused
-    scale2: torch.Tensor  # [B, 8w, T/8, H/32, W/32] (cam 1: H/16, cam 2: H/8): after im/conv5_2 (``last_conv``)
+    scale2: torch.Tensor  # [B, 8w, T/8, H/32, W/32] (cam_levels 1: H/16, 2: H/8): after im/conv5_2 (``last_conv``)
 
 
 class AudioAlign(nn.Module):
@@ -131,12 +131,11 @@ class ShiftNet(nn.Module):
         width: channels of ``im/conv1`` (paper: 64); video 1, 1, 2, 4, 8 × width, audio 1, 2, 2, 4, 2
             × width, merge 8 -> 2 × width.
         audio_channels: waveform channels (2: stereo, as the original).
-        cam: the CAM model (notes §1.6). ``True`` or ``1``: remove conv5_1's spatial stride, as the
-            original ``cam_v1`` (2× finer CAMs: 14×14 at 224 px); ``2``: remove conv4_1's spatial
-            stride too (4× finer: for the small frames of the ``cpu`` profile, where a stride-16 map
-            has too few cells for its receptive fields to differ; notebook 04). ``False``/``0``: the
-            shift model. Every level keeps the parameters' shapes, so a CAM model is fine-tuned from
-            the shift model's weights.
+        cam_levels: spatial strides removed at the tail for the CAM model (notes §1.6). ``1``: conv5_1's,
+            as the original ``cam_v1`` (2× finer CAMs: 14×14 at 224 px); ``2``: conv4_1's too (4× finer:
+            for the small frames of the ``cpu`` profile, where a stride-16 map has too few cells for
+            its receptive fields to differ; notebook 04); ``0``: the shift model. Every level keeps
+            the parameters' shapes, so a CAM model is fine-tuned from the shift model's weights.
         use_sound: ``False`` zeroes the audio at the fusion (the paper's ablation); ``forward`` and
             friends also take ``use_sound=`` per call.
         bn_momentum: BN running-average momentum (original 3e-4, TF decay 0.9997).
@@ -148,19 +147,18 @@ class ShiftNet(nn.Module):
     many fusion steps as the video works; shapes follow TF ``SAME`` padding (``ceil(n / stride)``).
     """
 
-    def __init__(self, width: int = 64, *, audio_channels: int = 2, cam: bool | int = False,
+    def __init__(self, width: int = 64, *, audio_channels: int = 2, cam_levels: int = 0,
                  use_sound: bool = True, bn_momentum: float = BN_MOMENTUM, renorm: bool = False,
                  audio_pool: str = "adaptive") -> None:
         super().__init__()
         if width < 1:
             raise ValueError(f"width must be positive, got {width}")
-        levels = int(cam)
-        if levels not in (0, 1, 2):
-            raise ValueError(f"cam must be False/0, True/1 or 2 (spatial strides removed), got {cam!r}")
+        if cam_levels not in (0, 1, 2):
+            raise ValueError(f"cam_levels must be 0, 1 or 2 (spatial strides removed), got {cam_levels!r}")
+        levels = cam_levels
         w = width
         self.width, self.audio_channels = w, audio_channels
         self.cam_levels, self.use_sound = levels, use_sound
-        self.cam_model = levels > 0
         kw = dict(bn_momentum=bn_momentum, renorm=renorm)
         self.sf = SoundBranch(w, audio_channels, audio_pool=audio_pool, **kw)
         self.im = nn.ModuleDict(dict(
@@ -182,7 +180,7 @@ class ShiftNet(nn.Module):
     @classmethod
     def from_config(cls, cfg: "Profile", **overrides: Any) -> "ShiftNet":
         """The network a profile asks for (``cfg.net``, ``cfg.media.channels``)."""
-        kw = dict(width=cfg.net.width, audio_channels=cfg.media.channels, cam=cfg.net.cam)
+        kw = dict(width=cfg.net.width, audio_channels=cfg.media.channels, cam_levels=cfg.net.cam_levels)
         for field in ("bn_momentum", "renorm", "audio_pool"):
             if hasattr(cfg.net, field):
                 kw[field] = getattr(cfg.net, field)
@@ -238,6 +236,16 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def fusion_steps(frames: int) -> int:
-    """Video time steps at the fusion point for ``frames`` input frames (two SAME stride-2 steps)."""
-    return math.ceil(math.ceil(frames / 2) / 2)
+def feature_shapes(width: int, frames: int, size: int, cam_levels: int = 0) -> ShiftFeatures:
+    """The ``(channels, time, height)`` of each feature scale for ``frames`` frames of ``size`` px, by
+    TF ``SAME`` arithmetic alone (every stride-s layer gives ``ceil(n / s)``): what running the network
+    must give (notebook 02's self-check; square frames, so width = height)."""
+    def after(n: int, *strides: int) -> int:
+        for s in strides:
+            n = math.ceil(n / s)
+        return n
+
+    t_fuse, h_fuse = after(frames, 2, 2), after(size, 2, 2, 2)  # conv1, pool (space only), conv2_2
+    h_last = after(h_fuse, *(2,) * (2 - cam_levels))  # conv4_1, conv5_1 unless their stride is removed
+    return ShiftFeatures((width, t_fuse, h_fuse), (2 * width, t_fuse, h_fuse),
+                         (8 * width, after(t_fuse, 2), h_last))

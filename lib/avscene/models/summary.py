@@ -180,18 +180,36 @@ def receptive_field(net: ShiftNet, frames: int, samples: int, fps: float,
         fps=fps, sample_rate=sample_rate)
 
 
-def describe(width: int, frames: int, size: int, samples: int, channels: int = 2, cam: bool = False,
+def describe(width: int, frames: int, size: int, samples: int, channels: int = 2, cam_levels: int = 0,
              fps: float = 29.97, sample_rate: float = 21000) -> dict[str, Any]:
     """The whole summary of a ``ShiftNet(width)`` at an input size, on the ``meta`` device:
     ``{"rows", "params", "gflops_forward", "gflops_train", "rf"}`` (FLOPs per clip)."""
     with torch.device("meta"):
-        net = ShiftNet(width, audio_channels=channels, cam=cam)
+        net = ShiftNet(width, audio_channels=channels, cam_levels=cam_levels)
         v, a = example_inputs(frames, size, samples, channels, batch=1, device="meta")
         rows = layer_table(net, v, a)
         fwd = flops_per_clip(net, v, a)
         train = flops_per_clip(net, v, a, backward=True)
     return {"rows": rows, "params": count_parameters(net), "gflops_forward": fwd / 1e9,
             "gflops_train": train / 1e9, "rf": receptive_field(net, frames, samples, fps, sample_rate)}
+
+
+def describe_receptive_field(rf: ReceptiveField) -> str:
+    """One sentence of a receptive field in frames, samples and seconds (notebook 02)."""
+    v0, a0 = rf.fusion_seconds
+    v1, a1 = rf.last_seconds
+    return (f"fusion unit sees {rf.fusion_frames:.0f} frames = {v0:.2f} s of video and {rf.fusion_samples:,.0f} "
+            f"samples = {a0:.2f} s of audio; a last_conv unit {rf.last_frames:.0f} frames = {v1:.2f} s and "
+            f"{rf.last_samples:,.0f} samples = {a1:.2f} s")
+
+
+def joint_share(summary: dict[str, Any]) -> tuple[float, float]:
+    """Shares of the parameters and of the forward FLOPs in the layers after the fusion (which see fused
+    audio-visual features), from a :func:`describe` summary (notebook 02)."""
+    rows = summary["rows"]
+    after = [r["layer"] for r in rows].index("fusion")
+    return (sum(r["params"] for r in rows[after:]) / summary["params"],
+            sum(r["gflops"] for r in rows[after:]) / summary["gflops_forward"])
 
 
 def format_table(rows: list[dict[str, Any]], columns: tuple[str, ...] = (

@@ -1,14 +1,17 @@
 """The shift pretext task (Owens & Efros 2018, §3; notebooks 01-03).
 
-``dataset``: aligned and shifted examples of videos (§3.1); ``task``: the loss; ``evaluate``: held-out
-accuracy, controls, baseline, offset sweep (§3.3); ``pretraining``: training the shift network;
-``python -m avscene.shift pretrain``: the same outside notebooks.
+``dataset``: aligned and shifted examples of videos (§3.1); ``task``: the loss; ``evaluate``: the
+held-out set, accuracy, controls, baseline and offset sweep (§3.3); ``pretraining``: the run named
+``shift`` (found, fetched or trained); ``shortcuts``: what a careless sampler gives away (§3.1);
+``figures``: examples drawn with their ground truth; ``python -m avscene.shift pretrain``: pretraining
+outside notebooks.
 """
-from .dataset import ShiftDataset, collate, to_device
-from .evaluate import CONTROLS, baseline_scores, evaluate, offset_sweep
-from .pretraining import Pretrained, curriculum, curriculum_boundaries, default_run_dir, pretrain
+from . import figures, shortcuts
+from .dataset import ShiftDataset, collate, crop, to_device
+from .evaluate import CONTROLS, baseline_scores, evaluate, heldout, offset_sweep
+from .pretraining import curriculum, curriculum_boundaries, pretrain, settings, training_set
 from .task import ShiftTask, pair_logits
 
-__all__ = ["CONTROLS", "Pretrained", "ShiftDataset", "ShiftTask", "baseline_scores", "collate", "curriculum",
-           "curriculum_boundaries", "default_run_dir", "evaluate", "offset_sweep", "pair_logits", "pretrain",
-           "to_device"]
+__all__ = ["figures", "shortcuts", "CONTROLS", "ShiftDataset", "ShiftTask", "baseline_scores", "collate", "crop", "curriculum",
+           "curriculum_boundaries", "evaluate", "heldout", "offset_sweep", "pair_logits", "pretrain", "settings",
+           "to_device", "training_set"]

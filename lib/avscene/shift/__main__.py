@@ -21,7 +21,8 @@ def _held_out(path: str, fraction: float) -> bool:
 
 
 def real_sources(cfg, data: str, cache_dir: str | None, eval_fraction: float = 0.02):
-    """(train, held-out) ``CacheSource``s over the usable videos of a folder or CSV."""
+    """(train, held-out) ``CacheSource``s over the usable videos of a folder or CSV, and a name for the
+    training videos (the folder and a hash of their paths: the run's settings key depends on it)."""
     from .. import sampling
     from ..datasets import scan
     from ..datasets.sources import CacheSource
@@ -42,7 +43,8 @@ def real_sources(cfg, data: str, cache_dir: str | None, eval_fraction: float = 0
     if not held or not train:
         raise SystemExit(f"{data}: need both training and held-out videos (got {len(train)} and {len(held)})")
     print(f"{len(train)} training and {len(held)} held-out videos; {len(index.skipped)} skipped by the scan")
-    return CacheSource(cache, train), CacheSource(cache, held)
+    name = f"{data} ({len(train)} videos, {hashlib.sha1(chr(10).join(sorted(train)).encode()).hexdigest()[:12]})"
+    return CacheSource(cache, train), CacheSource(cache, held), name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", default="gpu")
     p.add_argument("--data", default="synthetic", help="'synthetic', or a folder / CSV of videos")
     p.add_argument("--cache", default=None, help="clip cache folder for real data")
-    p.add_argument("--run-dir", default=None, help="default: runs/<profile>/pretrain")
+    p.add_argument("--run-dir", default=None, help="default: runs/<profile>/shift")
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--retrain", action="store_true", help="discard an existing run in --run-dir")
     args = parser.parse_args(argv)
@@ -64,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
 
     device = distributed.init_from_env()
     cfg = config.get(args.profile)
-    sources = {} if args.data == "synthetic" else dict(zip(("train_source", "eval_source"),
+    sources = {} if args.data == "synthetic" else dict(zip(("train_source", "eval_source", "data"),
                                                            real_sources(cfg, args.data, args.cache)))
     try:
-        result = pretrain(cfg, run_dir=args.run_dir, retrain=args.retrain, steps=args.steps,
-                                  device=device, **sources)
+        result = pretrain(cfg, run_dir=args.run_dir, retrain=args.retrain, steps=args.steps, device=device,
+                          **sources)
     finally:
         distributed.shutdown()
     if result.history and distributed.rank() == 0:

@@ -10,7 +10,7 @@ the centre crop and no flip. Videos too short for the window plus the smallest s
 and counted; audio is never padded.
 
 Items hold uint8 frames ``[T, H, W, 3]`` and int16 audio ``[2, C, N]`` (aligned, shifted); the batch goes
-to the device as it is and becomes float there (:func:`to_device`).
+to the device as it is and becomes float there (:func:`to_device`, ``avscene.models.inputs``).
 """
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ from torch.utils.data import Dataset
 from .. import sampling
 from ..config import Profile
 from ..datasets.sources import VideoSource
-
-AUDIO_SCALE = 32767.0  # int16 -> [-1, 1], as the original's int16 / 32767
+from ..models.inputs import audio_to_net, frames_to_net
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,20 @@ class Excluded:
 
     def __len__(self) -> int:
         return len(self.videos)
+
+
+def crop(frames: np.ndarray, size: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """A ``size``-pixel square of every frame of ``frames [T, H, W, 3]`` -> ``[T, size, size, 3]``: the
+    original's training augmentation (one random crop for the whole clip, then a horizontal flip with
+    p = 0.5) when ``rng`` is given, else the centre crop of held-out evaluation."""
+    h, w = frames.shape[1:3]
+    if rng is None:
+        y, x, flip = (h - size) // 2, (w - size) // 2, False
+    else:
+        y, x = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+        flip = bool(rng.random() < 0.5)
+    out = np.asarray(frames[:, y:y + size, x:x + size])
+    return out[:, :, ::-1] if flip else out
 
 
 class ShiftDataset(Dataset):
@@ -89,16 +102,7 @@ class ShiftDataset(Dataset):
         if j0 + n > audio.shape[1] or j1 + n > other_audio.shape[1]:
             raise ValueError(f"video {v}: audio ends before frame window [{s0}, {s0 + m.clip_frames}) "
                              f"or [{s1}, ...) does (the cache or source is inconsistent)")
-        h, w = frames.shape[1:3]
-        c = m.crop_size
-        if self.train:
-            y, x = int(rng.integers(0, h - c + 1)), int(rng.integers(0, w - c + 1))
-            flip = bool(rng.random() < 0.5)
-        else:
-            y, x, flip = (h - c) // 2, (w - c) // 2, False
-        clip = np.asarray(frames[s0:s0 + m.clip_frames, y:y + c, x:x + c])
-        if flip:
-            clip = clip[:, :, ::-1]
+        clip = crop(frames[s0:s0 + m.clip_frames], m.crop_size, rng if self.train else None)
         sound = np.stack([audio[:, j0:j0 + n], other_audio[:, j1:j1 + n]])
         return {"frames": torch.from_numpy(np.ascontiguousarray(clip)),  # uint8 [T, c, c, 3]
                 "audio": torch.from_numpy(np.ascontiguousarray(sound)),  # int16 [2, C, N]
@@ -111,13 +115,9 @@ def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
 
 
 def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
-    """Move a batch and convert it there: frames float ``[B, 3, T, H, W]`` in [-1, 1], audio float
-    ``[B, 2, C, N]`` in [-1, 1]. Frames are made contiguous in the standard layout: on CPU, PyTorch's
-    channels-last-3d convolutions ran 13x slower than contiguous ones for this network (0.39 vs 5.2 s a
-    step at the cpu profile), so the layout the permute gives for free is not kept."""
-    frames = batch["frames"].to(device, non_blocking=True).permute(0, 4, 1, 2, 3)
-    audio = batch["audio"].to(device, non_blocking=True)
-    out = {k: v.to(device, non_blocking=True) for k, v in batch.items() if k not in ("frames", "audio")}
-    out["frames"] = frames.float().contiguous().div_(127.5).sub_(1.0)
-    out["audio"] = audio.float().div_(AUDIO_SCALE)
+    """Move a batch and convert it there (``avscene.models.inputs``): frames float ``[B, 3, T, H, W]`` and
+    audio float ``[B, 2, C, N]``, both in [-1, 1]."""
+    out = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+    out["frames"] = frames_to_net(out["frames"])
+    out["audio"] = audio_to_net(out["audio"])
     return out

@@ -14,11 +14,21 @@ from torch import nn
 
 from .. import sampling
 from ..config import Profile
-from ..datasets.sources import VideoSource
-from .dataset import ShiftDataset, collate, to_device
+from ..datasets.sources import SyntheticSource, VideoSource
+from ..io.pcm import from_pcm16
+from ..models.inputs import audio_to_net, frames_to_net
+from .dataset import ShiftDataset, collate, crop, to_device
 from .task import pair_logits
 
 CONTROLS = ("audio_zeroed", "frames_frozen", "other_video_audio")
+
+
+def heldout(cfg: Profile, source: VideoSource | None = None) -> tuple[ShiftDataset, int]:
+    """The held-out set every measured pretext accuracy uses (training's evaluations and notebook 03's):
+    ``source`` (default: the profile's held-out synthetic videos) as held-out items (centre crop, no flip,
+    their own seed), and how many of them are scored (``cfg.train.eval_clips`` at most)."""
+    dataset = ShiftDataset(source or SyntheticSource.pretext(cfg, "eval"), cfg, seed=cfg.seed + 1, train=False)
+    return dataset, min(cfg.train.eval_clips, len(dataset))
 
 
 @torch.no_grad()
@@ -69,7 +79,7 @@ def baseline_scores(dataset: ShiftDataset, n: int, batch_size: int = 32) -> tupl
     for first in range(0, n, batch_size):
         batch = collate([dataset[i] for i in range(first, min(n, first + batch_size))])
         frames = batch["frames"].numpy()  # [B, T, H, W, 3]
-        audio = batch["audio"].numpy().astype(np.float32) / 32767  # [B, 2, C, N]
+        audio = from_pcm16(batch["audio"].numpy())  # [B, 2, C, N]
         pos.append(sync_score(frames, audio[:, 0]))
         neg.append(sync_score(frames, audio[:, 1]))
     return np.concatenate(pos), np.concatenate(neg)
@@ -83,28 +93,24 @@ def offset_sweep(model: nn.Module, source: VideoSource, cfg: Profile, offsets: n
     The frame window sits in the middle of each of the first ``n_videos`` videos (centre crop); the audio
     window starts ``offset`` frames later (negative: earlier). Offsets must keep the audio inside the video.
     """
-    from .dataset import AUDIO_SCALE
-
     device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
     m = cfg.media
-    c = m.crop_size
     scores = np.zeros((n_videos, len(offsets)))
     for v in range(n_videos):
         frames, audio = source.read(v)
         start = (int(source.n_frames[v]) - m.clip_frames) // 2
         if start + offsets.min() < 0 or start + offsets.max() + m.clip_frames > source.n_frames[v]:
             raise ValueError(f"video {v}: offsets {offsets.min()}..{offsets.max()} leave the video")
-        y, x = (frames.shape[1] - c) // 2, (frames.shape[2] - c) // 2
-        clip = torch.from_numpy(np.ascontiguousarray(frames[start:start + m.clip_frames, y:y + c, x:x + c]))
-        clip = clip.to(device).permute(3, 0, 1, 2).float().div_(127.5).sub_(1.0)
+        window = crop(frames[start:start + m.clip_frames], m.crop_size)  # the held-out centre crop
+        clip = frames_to_net(torch.from_numpy(np.ascontiguousarray(window[None])).to(device))  # [1, 3, T, S, S]
         j = sampling.audio_offset(start + offsets, m.fps, m.sample_rate)
         windows = np.stack([audio[:, k:k + m.clip_samples] for k in j])  # [K, C, N]
-        wav = torch.from_numpy(windows).to(device).float().div_(AUDIO_SCALE)
+        wav = audio_to_net(torch.from_numpy(windows).to(device))
         for first in range(0, len(offsets), batch_size):
             a = wav[first:first + batch_size]
-            logits = model(clip.unsqueeze(0).expand(len(a), -1, -1, -1, -1).contiguous(), a)
+            logits = model(clip.expand(len(a), -1, -1, -1, -1).contiguous(), a)
             scores[v, first:first + len(a)] = torch.sigmoid(logits.float()).cpu().numpy()
     model.train(was_training)
     return scores.mean(axis=0)

@@ -1,35 +1,32 @@
-"""Pretraining the shift network on the synthetic world or on real videos (notebook 03).
+"""Pretraining the shift network (Owens & Efros §3.3; notebook 03), reused by every later notebook.
 
-Reused by every notebook that needs the features (04 onwards).
+``pretrain(cfg)`` returns the run named ``shift`` of the profile (``avscene.course.hub``): a finished
+local run, else published weights, else it trains one now with the course's one recipe
+(``avscene.train.finetune``, from scratch). Training data defaults to the synthetic world with the
+profile's curriculum (``cfg.synth.curriculum``); real videos come as ``CacheSource``s
+(``python -m avscene.shift pretrain --data ...``). Every held-out evaluation during training scores the
+set of :func:`avscene.shift.evaluate.heldout`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import torch
-from torch import nn
+from torch.utils.data import Dataset
 
+from .. import runtime
 from ..config import Profile
-from ..datasets.sources import VideoSource
+from ..course import hub
+from ..datasets.sources import SyntheticSource, VideoSource
+from ..models import ShiftNet
+from ..train import LoaderSource, StepPhases, distributed, finetune
 from .dataset import ShiftDataset, collate, to_device
-from .evaluate import evaluate
+from .evaluate import evaluate, heldout
 from .task import ShiftTask
 
-
-@dataclass
-class Pretrained:
-    """A pretrained network, where its run lives, and its training log rows."""
-
-    model: nn.Module
-    run_dir: Path
-    history: list[dict]
-
-
-def default_run_dir(cfg: Profile, name: str = "pretrain") -> Path:
-    from ..course.outputs import runs_root
-
-    return runs_root(cfg) / name
+NAME = "shift"
 
 
 def curriculum(cfg: Profile) -> list[tuple[str, int]]:
@@ -42,57 +39,50 @@ def curriculum_boundaries(cfg: Profile) -> list[int]:
     return [until for _, until in cfg.synth.curriculum]
 
 
+def settings(cfg: Profile, data: str = "synthetic") -> dict[str, Any]:
+    """What shapes the pretrained weights (the run's settings key): clip sizes, the shift law, the network,
+    the world and its curriculum, the recipe, the seed and the training data."""
+    synth = {k: v for k, v in dataclasses.asdict(cfg.synth).items() if k != "n_eval"}
+    return {"media": dataclasses.asdict(cfg.media), "shift": dataclasses.asdict(cfg.shift),
+            "net": dataclasses.asdict(cfg.net), "synth": synth, "train": cfg.train.recipe(), "seed": cfg.seed,
+            "data": data}
+
+
+def training_set(cfg: Profile, source: VideoSource | None = None) -> Dataset:
+    """Training items: ``source``'s, or the synthetic world's through the curriculum's phases."""
+    if source is not None:
+        return ShiftDataset(source, cfg, seed=cfg.seed, train=True)
+    phases = [(d, until) for d, until in curriculum(cfg) if until > 0]
+    sets = [ShiftDataset(SyntheticSource.pretext(cfg, "train", d), cfg, seed=cfg.seed, train=True) for d, _ in phases]
+    if len(sets) == 1:
+        return sets[0]
+    return StepPhases(sets, [u for _, u in phases[:-1]], cfg.train.batch * distributed.world_size())
+
+
 def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_source: VideoSource | None = None,
-             run_dir: "Path | None" = None, retrain: bool = False, steps: int | None = None,
-             eval_every: int | None = None, device: torch.device | None = None, task: ShiftTask | None = None,
-             init: "dict[str, torch.Tensor] | None" = None, **net_overrides) -> Pretrained:
-    """Train (or resume, or load when finished) the shift network under ``cfg``; returns it in eval mode.
+             data: str = "synthetic", run_dir: Path | None = None, retrain: bool = False,
+             steps: int | None = None, device: torch.device | None = None,
+             task: ShiftTask | None = None) -> hub.Trained:
+    """The shift network of ``cfg``, in eval mode (``.model``), and its run (``.run``, ``.history``).
 
-    Sources default to the synthetic world, with the profile's curriculum (``cfg.synth.curriculum``);
-    real videos come as ``CacheSource``s (``python -m avscene.shift pretrain --data ...``). The held-out
-    evaluation during training uses ``cfg.train.eval_clips`` items of ``eval_source``.
-    ``retrain=True`` discards an existing run in ``run_dir`` (default ``runs/<profile>/pretrain``).
-    ``init``: a state dict to start from (fine-tuning, e.g. the CAM model of notebook 04); a run that
-    resumes from its own checkpoint ignores it.
+    ``data`` names the training videos in the run's settings key (``"synthetic"``, or what
+    ``train_source`` holds); ``steps`` overrides ``cfg.train.steps``; ``retrain=True`` discards a finished
+    or partial run; ``run_dir`` defaults to ``runs/<profile>/shift``; ``task`` replaces the loss (benchmarks).
     """
-    import shutil
-
-    from .. import runtime
-    from ..datasets.sources import SyntheticSource
-    from ..models import ShiftNet
-    from ..train import LoaderSource, LoopSpec, StepPhases, Trainer, distributed, make_optimizer
-
-    run_dir = Path(run_dir) if run_dir is not None else default_run_dir(cfg)
-    if retrain and run_dir.exists() and distributed.rank() == 0:
-        shutil.rmtree(run_dir)
+    if steps is not None:
+        cfg = cfg.replace(**{"train.steps": steps})
     device = device or runtime.pick_device()
-    runtime.seed_everything(cfg.seed)
     t = cfg.train
-    steps = steps or t.steps
-    if train_source is None:
-        phases = [(d, until) for d, until in curriculum(cfg) if until > 0]
-        datasets = [ShiftDataset(SyntheticSource.pretext(cfg, "train", d), cfg, seed=cfg.seed, train=True)
-                    for d, _ in phases]
-        train_ds = (datasets[0] if len(datasets) == 1 else
-                    StepPhases(datasets, [u for _, u in phases[:-1]], t.batch_videos * distributed.world_size()))
-    else:
-        train_ds = ShiftDataset(train_source, cfg, seed=cfg.seed, train=True)
-    eval_source = eval_source or SyntheticSource.pretext(cfg, "eval")
-    eval_ds = ShiftDataset(eval_source, cfg, seed=cfg.seed + 1, train=False)
-    model = ShiftNet.from_config(cfg, **net_overrides)
-    if init is not None:
-        model.load_state_dict(init)
-    source = LoaderSource(train_ds, t.batch_videos, steps, num_workers=t.num_workers, collate=collate,
-                          to_device=to_device)
-    spec = LoopSpec(steps=steps, lr=t.lr, optimizer=t.optimizer, checkpoint_every=t.checkpoint_every,
-                    eval_every=eval_every or max(steps // 10, 1), log_every=max(min(50, steps // 20), 1))
-    n_eval = min(t.eval_clips, len(eval_ds))
-    optimizer = make_optimizer(model.to(device), t.optimizer, t.lr)
-    drop = int(t.lr_drop_at * steps) if t.lr_drop_at < 1 else steps + 1  # 1.0: constant (the paper's)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 if step < drop else 0.1)
-    trainer = Trainer(model, task or ShiftTask(), source, spec, run_dir, device=device, optimizer=optimizer,
-                      scheduler=scheduler,
-                      evaluate=lambda m: evaluate(m, eval_ds, n_eval, batch_size=2 * t.batch_videos))
-    history = trainer.fit()
-    model.eval()
-    return Pretrained(model, run_dir, history)
+
+    def train(into: Path):
+        runtime.seed_everything(cfg.seed)
+        items = training_set(cfg, train_source)
+        eval_set, n_eval = heldout(cfg, eval_source)
+        model = ShiftNet.from_config(cfg)
+        batches = LoaderSource(items, t.batch, t.steps, num_workers=t.num_workers, collate=collate,
+                               to_device=to_device)
+        return finetune(model, task or ShiftTask(), batches, t, into, device=device,
+                        evaluate=lambda m: evaluate(m, eval_set, n_eval, batch_size=2 * t.batch))
+
+    return hub.obtain(NAME, cfg, settings(cfg, data), build=lambda: ShiftNet.from_config(cfg), train=train,
+                      run_dir=run_dir, retrain=retrain, device=device)

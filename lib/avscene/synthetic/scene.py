@@ -80,6 +80,14 @@ class SceneClip:
         energy = np.square(self.stems[on]).sum(axis=(1, 2))
         return int(self.stem_classes[on[int(np.argmax(energy))]])
 
+    @property
+    def sounding_events(self) -> np.ndarray:
+        """Event times (s, sorted) of the visible objects that sound, float64 ``[E]``: the instants a
+        picture and its aligned soundtrack share (notebooks 01 and 03 mark them)."""
+        k = len(self.sounding)
+        times = [e for e, s in zip(self.events[:k], self.sounding) if s]
+        return np.sort(np.concatenate(times)) if times else np.zeros(0)
+
     def ground_truth(self) -> dict[str, np.ndarray]:
         """Every ground-truth array, flat, for ``np.savez`` (events as times + owner index)."""
         owners = np.concatenate([np.full(len(e), i) for i, e in enumerate(self.events)] or [np.zeros(0)])

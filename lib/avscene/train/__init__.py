@@ -5,7 +5,9 @@ loss and evaluation.
 """
 from .checkpoint import latest
 from .data import LoaderSource, StepBatchSampler, StepPhases
-from .loop import LoopSpec, Trainer, read_log
-from .optim import make_optimizer
+from .finetune import finetune, freeze, load_init
+from .loop import Trainer, read_log
+from .optim import make_optimizer, make_scheduler, param_groups
 
-__all__ = ["LoaderSource", "LoopSpec", "StepBatchSampler", "StepPhases", "Trainer", "latest", "make_optimizer", "read_log"]
+__all__ = ["LoaderSource", "StepBatchSampler", "StepPhases", "Trainer", "finetune", "freeze", "latest", "load_init",
+           "make_optimizer", "make_scheduler", "param_groups", "read_log"]

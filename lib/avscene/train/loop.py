@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
@@ -18,11 +18,13 @@ import torch
 from torch import nn
 
 from .. import runtime
+from ..config import TrainSpec
 from . import checkpoint as ckpt
 from . import distributed
-from .optim import make_optimizer
+from .optim import make_optimizer, make_scheduler
 
 Batch = dict[str, torch.Tensor]
+ESTIMATE_AFTER = 10  # steps timed before the loop prints how long the rest will take
 
 
 class Task(Protocol):
@@ -37,23 +39,6 @@ class BatchSource(Protocol):
     def to_device(self, batch: Batch, device: torch.device) -> Batch: ...
 
 
-@dataclass(frozen=True)
-class LoopSpec:
-    """How long and how to optimize (defaults are the paper's; profiles override)."""
-
-    steps: int
-    lr: float = 1e-2
-    optimizer: str = "sgd"
-    weight_decay: float = 1e-5
-    grad_clip: float = 5.0
-    checkpoint_every: int = 1000
-    keep_checkpoints: int = 2
-    log_every: int = 10
-    eval_every: int = 0  # 0: only at the end
-    amp: str = "auto"  # "auto" (bf16 if supported, else fp16 + scaler, on CUDA only) | "off"
-    max_seconds: float | None = None  # stop early (and checkpoint) when the wall clock runs out
-
-
 def _amp_dtype(device: torch.device, amp: str) -> torch.dtype | None:
     if amp == "off" or device.type != "cuda":
         return None
@@ -63,20 +48,26 @@ def _amp_dtype(device: torch.device, amp: str) -> torch.dtype | None:
 
 
 class Trainer:
-    """Train ``model`` on ``source`` for ``spec.steps`` steps, resuming from ``run_dir`` when it holds a checkpoint."""
+    """Train ``model`` on ``source`` as ``spec`` says, resuming from ``run_dir`` when it holds a checkpoint.
 
-    def __init__(self, model: nn.Module, task: Task, source: BatchSource, spec: LoopSpec, run_dir: Path, *,
+    The optimizer and the lr schedule default to ``spec``'s (``avscene.train.optim``); ``frozen``
+    modules stay in evaluation mode while the rest trains (their batch-norm statistics do not move).
+    """
+
+    def __init__(self, model: nn.Module, task: Task, source: BatchSource, spec: TrainSpec, run_dir: Path, *,
                  device: torch.device | None = None,
                  evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
                  optimizer: torch.optim.Optimizer | None = None,
-                 scheduler: torch.optim.lr_scheduler.LRScheduler | None = None) -> None:
+                 scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+                 frozen: tuple[nn.Module, ...] = ()) -> None:
         self.device = device or runtime.pick_device()
         self.spec, self.task, self.source, self.evaluate = spec, task, source, evaluate
         self.run_dir = Path(run_dir)
         self.rank, self.world = distributed.rank(), distributed.world_size()
         self.model = model.to(self.device)
-        self.optimizer = optimizer or make_optimizer(self.model, spec.optimizer, spec.lr, spec.weight_decay)
-        self.scheduler = scheduler
+        self.optimizer = optimizer or make_optimizer(self.model, spec)
+        self.scheduler = scheduler or make_scheduler(self.optimizer, spec)
+        self.frozen = frozen
         self.amp_dtype = _amp_dtype(self.device, spec.amp)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.net = distributed.wrap(self.model, self.device)
@@ -135,6 +126,8 @@ class Trainer:
     # ---------------------------------------------------------------- training
     def train_step(self, batch: Batch) -> dict[str, float]:
         self.net.train()
+        for module in self.frozen:
+            module.eval()
         if hasattr(self.task, "on_step"):
             self.task.on_step(self.step)
         autocast = (torch.autocast(self.device.type, dtype=self.amp_dtype) if self.amp_dtype
@@ -168,10 +161,12 @@ class Trainer:
         spec = self.spec
         if self.step >= spec.steps:
             return self.history
+        log_every = max(min(spec.log_every, spec.steps // 20), 1)
         batches = self.source.batches(self.step)
         bar = runtime.progress(total=spec.steps, initial=self.step, desc="train", disable=self.rank != 0)
         window: list[dict[str, float]] = []
         started, last = time.perf_counter(), time.perf_counter()
+        first_step, first_elapsed = self.step, self.elapsed
         try:
             while self.step < spec.steps:
                 batch = self.source.to_device(next(batches), self.device)
@@ -181,10 +176,14 @@ class Trainer:
                 self.elapsed += now - last
                 last = now
                 bar.update(1)
+                if self.step - first_step == ESTIMATE_AFTER and self.step < spec.steps and self.rank == 0:
+                    per_step = (self.elapsed - first_elapsed) / ESTIMATE_AFTER
+                    print(f"training at {per_step:.2f} s/step: about {per_step * (spec.steps - self.step) / 60:.1f} "
+                          f"more minutes for steps {self.step}-{spec.steps} (evaluations not included)", flush=True)
                 out_of_time = spec.max_seconds is not None and now - started >= spec.max_seconds
                 done = self.step >= spec.steps or out_of_time
-                evaluate = done or (spec.eval_every and self.step % spec.eval_every == 0)
-                if self.step % spec.log_every == 0 or evaluate:
+                evaluate = done or self.step % spec.eval_every == 0
+                if self.step % log_every == 0 or evaluate:
                     row = {"step": self.step, "seconds": round(self.elapsed, 2),
                            "lr": self.optimizer.param_groups[0]["lr"]}
                     row.update({k: sum(w[k] for w in window) / len(window) for k in window[0]})
