@@ -107,3 +107,28 @@ def test_evaluate_returns_the_logits_it_scored() -> None:
     assert logits.shape == (4, 2)
     assert scores["pair_acc"] == np.mean(logits[:, 0] > logits[:, 1])
     assert scores["acc"] == 0.5 * (np.mean(logits[:, 0] > 0) + np.mean(logits[:, 1] <= 0))
+
+
+def test_published_weights_skip_training(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A fresh machine with the profile's weights archive in place loads them instead of training."""
+    from avscene.course import hub
+
+    cpu = torch.device("cpu")
+    monkeypatch.setenv(hub.RUNS_ENV_VAR, str(tmp_path / "trained"))
+    monkeypatch.setenv(hub.CACHE_ENV, str(tmp_path / "cache"))
+    trained = shift.pretrain(CFG, device=cpu)
+    manifest = hub.pack(CFG.name, tmp_path / "weights")
+    monkeypatch.setenv(hub.RUNS_ENV_VAR, str(tmp_path / "fresh"))  # another machine: no runs
+    monkeypatch.setenv(hub.WEIGHTS_MANIFEST_ENV, str(manifest))
+    capsys.readouterr()
+    found = shift.pretrain(CFG, device=cpu, task=_StopAt(0))  # would raise if it trained a single step
+    out = capsys.readouterr().out
+    assert "found pretrained weights 'shift'" in out and "skipping training" in out
+    assert found.run.source == "published" and found.history == trained.history
+    for k, v in trained.model.state_dict().items():
+        assert torch.equal(v, found.model.state_dict()[k]), k
+    assert not (tmp_path / "fresh").exists()
+    monkeypatch.delenv(hub.WEIGHTS_MANIFEST_ENV)  # without the archive: it trains, and says so
+    with pytest.raises(_Interrupted):
+        shift.pretrain(CFG, device=cpu, task=_StopAt(0))
+    assert "no published weights" in capsys.readouterr().out

@@ -669,8 +669,10 @@ def obtain(name: str, profile: Profile, settings: Mapping[str, Any], *, build: C
         return Trained(found.load_into(build()).to(device).eval(), found)
     minutes = expected_minutes(name, profile)
     resume = start(run_dir, name=name, profile=profile.name, key=key, settings=settings, retrain=retrain)
-    print(f"{'resuming' if resume else 'training'} '{name}' for profile {profile.name} in {_show(run_dir)}"
-          + (f" (it took {minutes:.1f} min when last measured)" if minutes is not None else ""), flush=True)
+    why = "retrain=True" if retrain else "no finished run and no published weights at these settings"
+    print(f"{why}: {'resuming' if resume else 'training'} '{name}' for profile {profile.name} in {_show(run_dir)}"
+          + (f" (it took {minutes:.1f} min when last measured)" if minutes is not None else
+             " (the time it takes is printed after the first steps)"), flush=True)
     trainer = train(run_dir)
     run = finish(run_dir, trainer.model, history=trainer.history, train_seconds=trainer.elapsed)
     return Trained(trainer.model.eval(), run)

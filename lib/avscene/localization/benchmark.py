@@ -24,7 +24,10 @@ import numpy as np
 from ..config import Profile
 
 KINDS = ("distractor", "offscreen", "offscreen_only")
-FIRST_INDEX = 30_000_000  # pretext training uses 0.., held-out 10_000_000..
+# Scenes use world seed ``cfg.seed``; the pretext training world's seed is ``split_seed(cfg.seed, "train")``
+# = ``cfg.seed * 10_000_019`` (the same world when the seed is 0), whose videos are indices 0 .. n_videos - 1;
+# held-out videos come from another seed (split "eval"). No training video uses an index from here on.
+FIRST_INDEX = 30_000_000
 _KIND_STRIDE = 1_000_000
 
 
