@@ -132,3 +132,14 @@ def test_published_weights_skip_training(tmp_path: Path, monkeypatch, capsys) ->
     with pytest.raises(_Interrupted):
         shift.pretrain(CFG, device=cpu, task=_StopAt(0))
     assert "no published weights" in capsys.readouterr().out
+
+
+def test_a_run_stopped_by_its_time_limit_stays_unfinished_and_resumes(tmp_path: Path, capsys) -> None:
+    cpu = torch.device("cpu")
+    short = CFG.replace(**{"train.max_seconds": 0.0})  # stops (and checkpoints) after its first step
+    stopped = shift.pretrain(short, run_dir=tmp_path / "run", device=cpu)
+    assert "stays unfinished" in capsys.readouterr().out
+    assert not stopped.run.info["finished"] and not (tmp_path / "run" / "model.pt").exists()
+    done = shift.pretrain(CFG, run_dir=tmp_path / "run", device=cpu)  # max_seconds is bookkeeping: same key
+    assert "resuming 'shift'" in capsys.readouterr().out
+    assert done.run.info["finished"] and done.history[-1]["step"] == CFG.train.steps

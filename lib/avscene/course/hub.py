@@ -657,9 +657,10 @@ def obtain(name: str, profile: Profile, settings: Mapping[str, Any], *, build: C
 
     A finished local run or published weights at these settings (:func:`find`) are loaded into
     ``build()``; otherwise (or with ``retrain``) this says so, with the time it took when it was last
-    measured, and ``train(run_dir)`` trains (or resumes) it there; it must return an object with the
-    trained ``model``, its log rows ``history`` and its training seconds ``elapsed`` (the
-    ``avscene.train.Trainer``), and the run is then finished (:func:`finish`).
+    measured, and ``train(run_dir)`` trains (or resumes) it there and returns its fitted
+    ``avscene.train.Trainer`` (``model``, ``history``, ``elapsed``, ``step``, ``spec``); the run is then
+    finished (:func:`finish`), unless training stopped early (``spec.max_seconds``): then it stays
+    resumable.
     """
     key = settings_key(settings)
     device = device or runtime.pick_device()
@@ -674,6 +675,10 @@ def obtain(name: str, profile: Profile, settings: Mapping[str, Any], *, build: C
           + (f" (it took {minutes:.1f} min when last measured)" if minutes is not None else
              " (the time it takes is printed after the first steps)"), flush=True)
     trainer = train(run_dir)
+    if trainer.step < trainer.spec.steps:  # stopped early (spec.max_seconds): resumable, not finished
+        print(f"'{name}' stopped at step {trainer.step} of {trainer.spec.steps}: the run stays unfinished in "
+              f"{_show(run_dir)} and resumes from there when asked for again")
+        return Trained(trainer.model.eval(), Run.read(run_dir))
     run = finish(run_dir, trainer.model, history=trainer.history, train_seconds=trainer.elapsed)
     return Trained(trainer.model.eval(), run)
 
