@@ -52,6 +52,7 @@ from .. import config, runtime
 from ..config import Profile
 from ..train import checkpoint as ckpt
 from ..train import distributed
+from ..train.loop import LOG_FILE, read_log
 from .outputs import figures_root
 
 RUNS_ENV_VAR = "AVSCENE_RUNS"
@@ -61,7 +62,7 @@ CACHE_ENV = "AVSCENE_CACHE"
 
 PACKAGED_MANIFEST = Path(__file__).with_name("weights.json")
 MANIFEST_VERSION = 1
-RUN_FILE, MODEL_FILE, LOG_FILE = "run.json", "model.pt", "log.jsonl"
+RUN_FILE, MODEL_FILE = "run.json", "model.pt"
 PACKED_FILES = (MODEL_FILE, RUN_FILE, LOG_FILE)  # what an archive holds per run: never step checkpoints
 TIMEOUT_S = 10.0  # connect (and stalled read) timeout of a download: an unreachable server fails fast
 CHUNK = 1 << 20
@@ -145,13 +146,6 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else _UNREADABLE
 
 
-def _read_log(run_dir: Path) -> list[dict[str, Any]]:
-    path = Path(run_dir) / LOG_FILE
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def _short(key: Any) -> str:
     return f"{str(key)[:8]}…" if key else "none"
 
@@ -224,7 +218,7 @@ class Run:
         if info is None or info is _UNREADABLE:
             raise WeightsError(f"{run_dir / RUN_FILE}: {'missing' if info is None else 'not a JSON object'}")
         return cls(name=info.get("name", run_dir.name), profile=info.get("profile", ""), key=info.get("key", ""),
-                   dir=run_dir, info=info, history=_read_log(run_dir), source=source)
+                   dir=run_dir, info=info, history=read_log(run_dir), source=source)
 
     @property
     def model_path(self) -> Path:

@@ -25,6 +25,7 @@ from .optim import make_optimizer, make_scheduler
 
 Batch = dict[str, torch.Tensor]
 ESTIMATE_AFTER = 10  # steps timed before the loop prints how long the rest will take
+LOG_FILE = "log.jsonl"  # a run's JSON-lines log, one row per logged step
 
 
 class Task(Protocol):
@@ -79,7 +80,7 @@ class Trainer:
     # ---------------------------------------------------------------- state
     @property
     def log_path(self) -> Path:
-        return self.run_dir / "log.jsonl"
+        return self.run_dir / LOG_FILE
 
     def state(self) -> dict[str, Any]:
         return {"step": self.step, "elapsed": self.elapsed, "model": self.model.state_dict(),
@@ -206,5 +207,5 @@ class Trainer:
 
 def read_log(run_dir: Path) -> list[dict[str, Any]]:
     """The JSON-lines log of a run (one row per logged step)."""
-    path = Path(run_dir) / "log.jsonl"
+    path = Path(run_dir) / LOG_FILE
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
