@@ -169,11 +169,6 @@ def _show(path: Path) -> str:
         return str(path)
 
 
-def _barrier() -> None:
-    if distributed.is_distributed():
-        torch.distributed.barrier()
-
-
 def _unwrap(model: nn.Module) -> nn.Module:
     """The module itself inside DDP (``.module``) or ``torch.compile`` (``._orig_mod``)."""
     while True:
@@ -329,7 +324,7 @@ def start(run_dir: Path, *, name: str, profile: str, key: str, settings: Mapping
         info = {"name": name, "profile": profile, "key": key,
                 "settings": json.loads(_canonical_json(settings)), "finished": False}
         _write_json(run_dir / RUN_FILE, info)
-    _barrier()
+    distributed.barrier()
     return ckpt.latest(run_dir) is not None
 
 
@@ -362,7 +357,7 @@ def finish(run_dir: Path, model: nn.Module, *, history: list[dict[str, Any]], tr
         if not keep_checkpoints:
             for old in run_dir.glob("step_*.pt"):
                 old.unlink(missing_ok=True)
-    _barrier()
+    distributed.barrier()
     return Run.read(run_dir, source="local")
 
 

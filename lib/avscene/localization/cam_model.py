@@ -35,10 +35,6 @@ from ..config import Profile
 from ..course import hub
 from ..models import ShiftNet
 from ..shift import pretraining
-from ..shift.dataset import collate, to_device
-from ..shift.evaluate import evaluate, heldout
-from ..shift.task import ShiftTask
-from ..train import LoaderSource, finetune as train_from
 
 NAME = "cam"
 
@@ -79,17 +75,9 @@ def finetune(cfg: Profile, base: nn.Module | None = None, *, run_dir: Path | Non
         base = pretraining.pretrain(cfg, device=device).model
     state = {k: v.detach().cpu() for k, v in base.state_dict().items()}
     lcfg = profile(cfg)
-    t = lcfg.train
 
     def train(into: Path):
-        runtime.seed_everything(lcfg.seed)
-        items = pretraining.training_set(lcfg)
-        eval_set, n_eval = heldout(lcfg)
-        model = ShiftNet.from_config(lcfg)
-        batches = LoaderSource(items, t.batch, t.steps, num_workers=t.num_workers, collate=collate,
-                               to_device=to_device)
-        return train_from(model, ShiftTask(), batches, t, into, init=state, device=device,
-                          evaluate=lambda m: evaluate(m, eval_set, n_eval, batch_size=2 * t.batch))
+        return pretraining.train_on_task(lcfg, into, device=device, init=state)
 
     key = {"base": fingerprint(state), **pretraining.settings(lcfg)}
     return hub.obtain(NAME, cfg, key, build=lambda: ShiftNet.from_config(lcfg), train=train, run_dir=run_dir,

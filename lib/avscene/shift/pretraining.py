@@ -59,6 +59,22 @@ def training_set(cfg: Profile, source: VideoSource | None = None) -> Dataset:
     return StepPhases(sets, [u for _, u in phases[:-1]], cfg.train.batch * distributed.world_size())
 
 
+def train_on_task(cfg: Profile, run_dir: Path, *, device: torch.device, init: dict[str, torch.Tensor] | None = None,
+                  train_source: VideoSource | None = None, eval_source: VideoSource | None = None,
+                  task: ShiftTask | None = None):
+    """Train (or resume) ``ShiftNet.from_config(cfg)`` on the shift task in ``run_dir`` with the course's
+    recipe: from scratch, or from ``init`` weights (the CAM model); held-out evaluations on
+    :func:`heldout`. Returns the fitted ``avscene.train.Trainer``."""
+    t = cfg.train
+    runtime.seed_everything(cfg.seed)
+    items = training_set(cfg, train_source)
+    eval_set, n_eval = heldout(cfg, eval_source)
+    model = ShiftNet.from_config(cfg)
+    batches = LoaderSource(items, t.batch, t.steps, num_workers=t.num_workers, collate=collate, to_device=to_device)
+    return finetune(model, task or ShiftTask(), batches, t, run_dir, init=init, device=device,
+                    evaluate=lambda m: evaluate(m, eval_set, n_eval, batch_size=2 * t.batch))
+
+
 def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_source: VideoSource | None = None,
              data: str = "synthetic", run_dir: Path | None = None, retrain: bool = False,
              steps: int | None = None, device: torch.device | None = None,
@@ -72,17 +88,10 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
     if steps is not None:
         cfg = cfg.replace(**{"train.steps": steps})
     device = device or runtime.pick_device()
-    t = cfg.train
 
     def train(into: Path):
-        runtime.seed_everything(cfg.seed)
-        items = training_set(cfg, train_source)
-        eval_set, n_eval = heldout(cfg, eval_source)
-        model = ShiftNet.from_config(cfg)
-        batches = LoaderSource(items, t.batch, t.steps, num_workers=t.num_workers, collate=collate,
-                               to_device=to_device)
-        return finetune(model, task or ShiftTask(), batches, t, into, device=device,
-                        evaluate=lambda m: evaluate(m, eval_set, n_eval, batch_size=2 * t.batch))
+        return train_on_task(cfg, into, device=device, train_source=train_source, eval_source=eval_source,
+                             task=task)
 
     return hub.obtain(NAME, cfg, settings(cfg, data), build=lambda: ShiftNet.from_config(cfg), train=train,
                       run_dir=run_dir, retrain=retrain, device=device)

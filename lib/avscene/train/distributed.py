@@ -45,6 +45,12 @@ def wrap(model: nn.Module, device: torch.device) -> nn.Module:
     return nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
 
+def barrier() -> None:
+    """Wait for every process of the group (a no-op outside one)."""
+    if is_distributed():
+        torch.distributed.barrier()
+
+
 def shutdown() -> None:
     if is_distributed():
         torch.distributed.destroy_process_group()
