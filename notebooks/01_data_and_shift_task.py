@@ -16,35 +16,53 @@
 #
 # # 01 · Data and the shift task
 #
-# Owens & Efros (§3.1) learn from unlabeled video by asking one question: *are these frames and this
-# sound in sync?* Half of the training examples keep the video's own soundtrack; the other half take the
-# audio from the **same video**, a few seconds earlier or later. This notebook builds those examples and
-# shows them, in the synthetic world (whose ground truth tells us exactly when things happen) and through
-# the real-data path (files on disk, scanned, cached and decoded frame-exactly).
+# How do you turn unlabeled video into a supervised task whose only answer is synchrony? Owens & Efros
+# 2018, §3.1, ask one question of every example: *are these frames and this sound in sync?* Half of the
+# examples keep the video's own soundtrack; the other half take the audio from the **same video**, a few
+# seconds earlier or later. This notebook builds those examples and shows them, in the synthetic world
+# (whose ground truth says exactly when things happen) and through the real-data path (files on disk,
+# scanned, cached and decoded frame-exactly), then asks which choices of the sampler would let a network
+# answer without looking at timing at all.
 #
-# We look at: what an aligned and a shifted example look and sound like; how the shift is sampled (the
-# original code's law, 2.17-5.87 s at the paper's sizes); and which shortcuts a careless sampler would
-# open.
+# ## Learning goals
+#
+# - Read an aligned and a shifted example: find the picture's events in the sound, by eye and by ear.
+# - Explain why the negatives come from the same video, and what a detector that ignores timing achieves
+#   when they come from another video.
+# - Describe the law the shifts are drawn from, and read its histogram: the shortest and longest shift,
+#   and why small shifts are drawn more often than large ones.
+# - Name the padding shortcut and say how the sampler closes it.
+# - State the shapes and value ranges of a batch when it reaches the network.
+#
+# ## Prerequisites
+#
+# Notebook 00 (the profiles, and the shift task drawn to scale). This notebook loads no trained run and
+# trains nothing: it generates synthetic videos, and writes a few of them to mp4 files in a temporary folder.
+# Optionally, set `REAL_CLIP` in the parameters cell to a video of your own.
 
 # %%
-# Setup: on Colab, install avscene from its repository (never torch: Colab's builds stay); elsewhere a no-op.
+# Setup: on Colab, install avscene from AVSCENE_REPO at AVSCENE_REF (never torch: Colab's builds stay);
+# elsewhere nothing is installed. Then say which profile this runtime gets (a T4 GPU on Colab: "colab").
 import os
 import sys
 
+AVSCENE_REPO = os.environ.get("AVSCENE_REPO", "https://github.com/avscene/avscene")
+AVSCENE_REF = os.environ.get("AVSCENE_REF", "main")  # a branch, tag or commit
 if "google.colab" in sys.modules and not os.path.exists("/content/.avscene-installed"):
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/avscene/avscene"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{AVSCENE_REPO}@{AVSCENE_REF}"],
+                   check=True)
     open("/content/.avscene-installed", "w").close()
 
 from avscene import config, runtime
-from avscene.course import outputs
+from avscene.course import colab, outputs
 
-runtime.report();
+runtime.report()
+DEFAULT_PROFILE = colab.default_profile()  # $AVSCENE_PROFILE, else on Colab "colab" with a GPU, else "cpu"
 
 # %% tags=["parameters"]
-PROFILE = os.environ.get("AVSCENE_PROFILE", "cpu")
+PROFILE = DEFAULT_PROFILE
 REAL_CLIP = os.environ.get("AVSCENE_REAL_CLIP", "")  # path to your own video (any container), optional
 
 # %%
@@ -66,9 +84,41 @@ print(f"profile {cfg.name}: windows of {m.clip_frames} frames ({m.clip_seconds:.
       f"{m.clip_samples} audio samples at {m.sample_rate} Hz, {m.crop_size}-px crops of {m.frame_size}-px frames")
 
 # %% [markdown]
+# ## Run time
+#
+# Minutes per profile, as last measured (read from this notebook's `metrics.json`, not typed). This
+# notebook loads and trains no network, so both columns are the same time.
+
+# %%
+from IPython.display import Markdown
+
+Markdown(outputs.run_time_table(out.notebook))
+
+# %% [markdown]
+# ## Paper vs here
+#
+# > **The paper** drew its examples from about 750,000 AudioSet videos (YouTube, 10-s clips): 4.2-s windows
+# > of 125 frames at 29.97 fps, one random 224-px crop of the 256-px frames for the whole clip, a left-right
+# > flip, and 21 kHz stereo audio shifted by 2.0-5.8 s within the same video (in the original code: at most
+# > 60 of 125 frames of overlap, 2.17-5.87 s). Each video gives both its aligned and its shifted example to
+# > the same batch.
+# >
+# > **Here** the sampler, the augmentation and the batch are the same, but the videos come from a synthetic
+# > world generated on demand: it needs no download, and its ground truth marks every event, so we can see
+# > what the network is asked to match. The real-data path is walked with synthetic videos written to mp4
+# > files (AudioSet itself belongs to the `gpu` profile, via `data_scripts/`). The smaller profiles use
+# > shorter windows, lower rates and smaller frames.
+# >
+# > **Comparable**: the law the shifts are drawn from (at the paper's sizes, checked against the exact law),
+# > the augmentation and the batch composition. **Not comparable**: the content. Synthetic scenes are not
+# > YouTube videos, and how hard it is to tell aligned from shifted depends on what the videos show; at the
+# > smaller profiles the shifts are also shorter in seconds.
+
+# %% [markdown]
 # ## A video of the synthetic world
 #
-# Each synthetic video holds one to three objects; some make sounds when they move in their own way (a ball
+# Before building examples, we look at one whole video, to see what there is to match between picture and
+# sound. Each synthetic video holds one to three objects; some make sounds when they move in their own way (a ball
 # thumps when it bounces, a bar rings when struck, a talker's mouth follows its syllables...), some are
 # silent distractors that move just the same, and sometimes a sound comes from off screen. Event times are
 # random, so only matching *when* things happen in both senses tells aligned from shifted audio.
@@ -77,23 +127,29 @@ print(f"profile {cfg.name}: windows of {m.clip_frames} frames ({m.clip_seconds:.
 # %%
 train_src = SyntheticSource.pretext(cfg, "train")
 scene = train_src.scene(0)
-owners = [f"{'sounding' if s else 'silent'} object {k}" for k, s in enumerate(scene.sounding)]
 fig = plots.av_strip(scene.frames, scene.audio, m.fps, m.sample_rate, events=scene.sounding_events,
-                     title=f"synthetic video 0: {', '.join(owners)}; "
-                           f"{int((~scene.stem_onscreen).sum())} off-screen source(s)")
+                     title=f"synthetic video 0: {shift.figures.scene_caption(scene)}")
 out.save_figure(fig, "synthetic_video")
 plt.show()
 display.video(scene.frames, scene.audio, m.fps, m.sample_rate);
 
 # %% [markdown]
+# This is the video's own soundtrack, so every event the picture shows is heard at the same moment: each
+# dotted mark has its dashed twin. Silent objects move without a sound and an off-screen source sounds
+# without a picture, so no single object or loud moment gives the answer away; the pattern of *when* is
+# what picture and sound share.
+
+# %% [markdown]
 # ## The real-data path: files, scan, cache, frame-exact windows
 #
-# Real datasets (AudioSet, VoxCeleb2, UCF-101, Kinetics-Sounds; see `data_scripts/`) arrive as files in
-# every container, frame rate and sample rate. The library scans a folder (skipping and counting bad
-# files), decodes each usable video once into a memory-mapped cache at the profile's rates, and reads any
-# window from it. Here we write a few synthetic videos to H.264/AAC mp4 files and take exactly that path,
-# so we can check that the decoded windows land where the ground truth says. Set `REAL_CLIP` (or the
-# `AVSCENE_REAL_CLIP` environment variable) to any video of yours to see it decoded the same way.
+# The labels are only as good as the timing of the decoded files: a soundtrack decoded a frame late is, to
+# the network, a slightly shifted one. Real datasets (AudioSet, VoxCeleb2, UCF-101, Kinetics-Sounds; see
+# `data_scripts/`) arrive as files in every container, frame rate and sample rate. The library scans a
+# folder (skipping and counting bad files), decodes each usable video once into a memory-mapped cache at
+# the profile's rates, and reads any window from it. Here we write a few synthetic videos to mp4 files and
+# take exactly that path, so we can check that the decoded windows land where the ground truth says. Set
+# `REAL_CLIP` (or the `AVSCENE_REAL_CLIP` environment variable) to any video of yours to see it decoded the
+# same way.
 
 # %%
 from avscene.datasets import scan
@@ -129,12 +185,18 @@ if REAL_CLIP:
     display.video(real.frames, real.audio, m.fps, m.sample_rate);
 
 # %% [markdown]
+# The decoded frames match the generated ones best with no frame offset, and the decoded sound lags the
+# generated sound by less than one frame: the trip through files and the cache keeps the timing the labels
+# rely on (the self-check asserts both). The PSNR only measures the lossy video codec, not timing; see
+# *Details*.
+
+# %% [markdown]
 # ## Aligned and shifted examples
 #
-# Each training item is one video: its frames (one random crop for the whole clip, a horizontal flip half
-# of the time; the original code does not swap the audio channels when it flips, and neither do we), the
-# audio that belongs to them, and audio from another window of the same video. The network sees both in
-# the same batch, labeled 1 and 0.
+# The network never sees a label it could cheat with, only pairs like these, so it is worth looking at one
+# with the ground truth drawn in. Each training item is one video: its frames (one random crop for the whole
+# clip, flipped left-right half of the time), the audio that belongs to them, and audio from another window
+# of the same video. The network sees both in the same batch, labeled 1 and 0.
 
 # %%
 dataset = shift.ShiftDataset(train_src, cfg, seed=cfg.seed)
@@ -146,10 +208,15 @@ for k, name in enumerate(("aligned", "shifted")):
     display.video(item["frames"].numpy(), from_pcm16(item["audio"][k].numpy()), m.fps, m.sample_rate);
 
 # %% [markdown]
+# In the aligned example the dotted and dashed marks coincide. In the shifted one the same objects make the
+# same kinds of sounds, but at other moments: nothing but the timing differs, which is exactly what the
+# network is asked to notice.
+#
 # ### Try it: slide the audio
 #
-# The slider shifts the soundtrack against the same frames (in frames of video). At zero the dotted and
-# dashed marks agree. (Interactive in Jupyter and Colab; a batch run shows the aligned view once.)
+# Sliding the sound by hand is the quickest way to feel how far apart the two kinds of example are. The
+# slider shifts the soundtrack against the same frames (in frames of video); at zero the dotted and dashed
+# marks agree. (Interactive in Jupyter and Colab; a batch run shows the aligned view once.)
 
 # %%
 v = int(item["video"])
@@ -172,11 +239,12 @@ widgets.slider(show_shift, value=0, lo=-cfg.max_shift_frames, hi=cfg.max_shift_f
 # %% [markdown]
 # ## How big is the shift?
 #
-# The original code draws the pair (video start, audio start) uniformly from every pair whose 125-frame
-# windows overlap by at most 60 frames, inside a 302-frame video: 12,656 pairs, shifts from 65 to 176 frames
-# (2.17 to 5.87 s), more often small than large (there are more ways to place two windows close together).
-# The paper describes this as 2.0-5.8 s. Below: `cfg.measure.shift_draws` shifts from our sampler against
-# the exact law, at this profile's sizes and at the paper's.
+# How far the negatives are shifted decides what the network must detect: shifts much longer than a window
+# would let it compare unrelated stretches of sound, shifts of a frame would demand lip-sync precision. The
+# original code draws the pair (video start, audio start) uniformly from every pair of windows that overlap
+# by at most 60 of their 125 frames, inside the video; the paper describes the result as shifts of
+# 2.0-5.8 s. Below: `cfg.measure.shift_draws` shifts from our sampler against the exact law, at this
+# profile's sizes and at the paper's.
 
 # %%
 rng = np.random.default_rng(cfg.seed)
@@ -187,19 +255,21 @@ for ax, prof in zip(axes, (cfg, config.get("gpu"))):
     drawn = sampling.sample_shifts(rng, np.array([pm.video_frames]), np.zeros(cfg.measure.shift_draws, int),
                                    pm.clip_frames, prof.shift.max_overlap_frames)
     seconds = drawn.shift_frames / pm.fps
-    values, probs = sampling.shift_distribution(pm.video_frames, pm.clip_frames, prof.shift.max_overlap_frames)
-    ax.hist(seconds, bins=80, density=True, alpha=0.6, label="sampled")
-    ax.plot(values / pm.fps, probs * pm.fps, color="k", lw=1, label="exact law")
-    ax.axvspan(2.0, 5.8, color="tab:green", alpha=0.08, label="paper: 2.0-5.8 s")
-    ax.axvspan(-5.8, -2.0, color="tab:green", alpha=0.08)
-    ax.set_title(f"{prof.name}: |shift| {np.abs(seconds).min():.2f}-{np.abs(seconds).max():.2f} s")
-    ax.set_xlabel("audio shift (s)")
+    shift.figures.shift_histogram(ax, drawn.shift_frames, pm.video_frames, pm.clip_frames,
+                                  prof.shift.max_overlap_frames, pm.fps, legend=ax is axes[0],
+                                  title=f"{prof.name}: |shift| {np.abs(seconds).min():.2f}-"
+                                        f"{np.abs(seconds).max():.2f} s")
     stats[prof.name] = (float(np.abs(seconds).min()), float(np.abs(seconds).max()), float(np.abs(seconds).mean()))
-axes[0].legend(fontsize=8)
 out.save_figure(fig, "shift_histogram")
 plt.show()
 for name, (lo, hi, mean) in stats.items():
     print(f"{name}: |shift| from {lo:.2f} to {hi:.2f} s, mean {mean:.2f} s")
+
+# %% [markdown]
+# The sampled histograms follow the exact law at both sizes. Shifts go either way, and small ones are drawn
+# more often than large ones, because there are more ways to place two windows close together than far
+# apart inside one video. At the paper's size the range is the original code's, slightly wider than the
+# paper's rounded 2.0-5.8 s (the green band).
 
 # %% [markdown]
 # ## Shortcuts the sampler must close
@@ -227,11 +297,18 @@ print(f"class-match detector (ground truth classes): {acc_class_other:.1%} with 
       f"{acc_class_same:.1%} with same-video negatives")
 
 # %% [markdown]
+# Each detector does well only where its shortcut is open: the silence detector on zero-padded negatives,
+# the class detector with other-video negatives. On this sampler's own negatives both sit at chance, so
+# whatever the network learns in notebook 03 has to come from timing.
+
+# %% [markdown]
 # ## Feeding the network
 #
-# Training reads batches through a `DataLoader` whose workers generate (or read from the cache) and crop
-# the clips; frames stay `uint8` until they reach the device, where they become floats in [-1, 1].
-# A batch: frames `[B, 3, T, H, W]`, audio `[B, 2, C, N]` (aligned, shifted).
+# Training can only go as fast as its data arrives, so we check what a batch looks like when it reaches the
+# network, and how many videos per second the loader delivers. Training reads batches through a
+# `DataLoader` whose workers generate (or read from the cache) and crop the clips; frames stay `uint8`
+# until they reach the device, where they become floats in [-1, 1]. A batch: frames `[B, 3, T, H, W]`,
+# audio `[B, 2, C, N]` (aligned, shifted).
 
 # %%
 from avscene.bench.data import measure_loader
@@ -245,6 +322,33 @@ print(f"data: {rate['videos_per_s']:.1f} videos/s ({2 * rate['videos_per_s']:.1f
 cache_ds = shift.ShiftDataset(cached, cfg, seed=cfg.seed)
 cache_rate = measure_loader(cache_ds, cfg.train.batch, num_workers=0, n_batches=cfg.measure.loader_batches)
 print(f"from the clip cache: {cache_rate['videos_per_s']:.1f} videos/s in the main process")
+
+# %% [markdown]
+# Each video gives two examples that share one set of frames, which is why the audio has an extra axis of
+# two. Set the loader's rate beside the training speed that notebook 03 prints: as long as videos arrive
+# faster than training steps use them, generating the world on the fly costs no training time.
+
+# %% [markdown]
+# ## Details
+#
+# **Codecs and timing.** The videos are written as mp4 files (H.264 video, AAC audio), both lossy. The
+# PSNR of the decoded frames against the generated ones measures that loss, not timing. Timing is measured
+# separately: `compare.frame_offset` scores the decoded frames against the generated ones at offsets of -1,
+# 0 and +1 frame (a decoder that dropped or repeated a frame would score best off zero), and
+# `compare.audio_lag` finds the lag, within one frame either way, that best correlates the decoded
+# soundtrack with the generated one.
+#
+# **Flips do not swap the stereo channels.** The original code flips the frames left-right without swapping
+# the audio channels, and so does avscene: a flipped scene then pans the wrong way. The task cannot exploit
+# this, because the aligned and the shifted example of a video share the same flip.
+#
+# **The exact shift law.** In a 302-frame video, 125-frame windows can start at frames 0-176. The pairs of
+# starts at least 65 frames apart (at most 60 frames of overlap) number 12,656, and a shift of *d* frames
+# occurs in proportion to 177 - |*d*|: shifts from 65 to 176 frames, 2.17 to 5.87 s at 29.97 fps.
+# `sampling.shift_distribution` computes this law for any profile, and the histogram above draws it.
+#
+# **Nothing is padded.** A video too short for a window plus the smallest shift is left out of the dataset
+# and counted (`dataset.excluded`), instead of having its audio padded.
 
 # %% [markdown]
 # ## Self-check
@@ -271,3 +375,57 @@ out.check("zero-padding detector on padded negatives", acc_naive, at_least=0.6)
 out.check("class-match detector, same-video negatives", acc_class_same, at_most=0.5)
 out.check("class-match detector, other-video negatives", acc_class_other, at_least=0.6)
 out.record(data_videos_per_s=rate["videos_per_s"], cache_videos_per_s=cache_rate["videos_per_s"])
+
+# %% [markdown]
+# ## Exercises
+#
+# Predict first, then run.
+#
+# 1. **A harder world.** In the library's `hard` preset, what will a video show, and will matching picture
+#    and sound by eye get easier or harder? In the cell under *A video of the synthetic world*, change the
+#    first line to `train_src = SyntheticSource.pretext(cfg, "train", difficulty="hard")` and run it again.
+#
+#    <details><summary>Answer</summary>
+#
+#    At least two objects, and the ones besides the first sounding object are more often silent look-alikes;
+#    usually an off-screen source as loud as the on-screen ones; smaller objects, pixel noise, stronger
+#    backdrop flicker and a steady background noise. The dotted
+#    marks still have their dashed twins, but the soundtrack now holds many events with no visible cause and
+#    the picture many motions with no sound, so matching them by eye gets harder. That is the point of the
+#    preset (`avscene/synthetic/difficulty.py`): a stress test for the network and the baselines.
+#
+#    </details>
+#
+# 2. **Small shifts.** If the negatives are shifted by less than the smallest regular shift, how does the
+#    shifted example differ from the aligned one? In the cell under *Aligned and shifted examples*, use
+#    `dataset = shift.ShiftDataset(train_src, cfg, seed=cfg.seed, negatives="small")` and run it again.
+#
+#    <details><summary>Answer</summary>
+#
+#    The shift in the title is now shorter than the smallest regular shift (`cfg.min_shift_frames` frames),
+#    so the two audio windows share more of their sound than a regular negative may: the dashed marks look
+#    like the dotted ones slid by less than usual. Telling such pairs apart needs finer timing than the
+#    regular task; notebook 03's offset sweep asks how well the trained network does it.
+#
+#    </details>
+#
+# 3. **At the smallest shift.** When the audio is shifted by exactly the smallest shift, do any of the marks
+#    line up? Run `show_shift(cfg.min_shift_frames)` in a new cell after the slider.
+#
+#    <details><summary>Answer</summary>
+#
+#    A dotted and a dashed mark may happen to coincide, but the pattern does not: every object's events fall
+#    at random times, so only a shift of zero lines them all up. That is what makes the shifted audio a
+#    true negative, however similar it sounds.
+#
+#    </details>
+#
+# ## Summary
+#
+# A shift-task example pairs one video's frames with either its own soundtrack or the sound of another
+# moment of the same video, drawn from the original code's law, so the two kinds differ only in timing.
+# Taking the negatives from the same video and never padding closes the two cheapest shortcuts, as detectors
+# that ignore synchrony confirm by sitting at chance on our negatives. The same examples come from generated
+# scenes or from decoded files, with the timing kept to within a frame. **Next**: notebook 02 builds the
+# early-fusion network that takes these batches (frames `[B, 3, T, H, W]` and both soundtracks) and turns
+# each frames-and-sound pair into one logit.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from typing import ClassVar
 
 import av
 import numpy as np
@@ -37,3 +38,24 @@ def test_video_bytes_resamples_rates_aac_cannot_encode() -> None:
     with av.open(io.BytesIO(data)) as c:
         a = c.streams.audio[0]
         assert a.codec_context.name == "aac" and a.rate == 7350
+
+
+class _Kernel:
+    config: ClassVar[dict] = {"IPKernelApp": {}}
+
+
+def test_saved_video_file_plays_inline_in_a_kernel(tmp_path, monkeypatch) -> None:
+    """Notebook 04 shows the overlay.mp4 it saved: embedded, looping, with controls; nothing outside a kernel."""
+    import IPython
+    import IPython.display
+
+    path = tmp_path / "overlay.mp4"
+    path.write_bytes(display.video_bytes(np.zeros((8, 16, 16, 3), np.uint8), None, 8.0, 8000))
+    assert display.video_file(path) is None  # a script or test: nothing shown
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: _Kernel())
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    player = display.video_file(path, width=200)
+    assert shown == [player] and isinstance(player, IPython.display.Video)
+    html = player._repr_html_()
+    assert "base64" in html and "controls" in html and "loop" in html and 'width="200"' in html

@@ -33,6 +33,22 @@ def test_pointing_weighted_gt_needs_half() -> None:
     np.testing.assert_array_equal(metrics.pointing(maps, gt), [True, False])
 
 
+def test_peak_places_partition_the_scenes() -> None:
+    gt = np.zeros((3, 4, 5), bool)
+    silent = np.zeros((3, 4, 5), bool)
+    gt[:, 0, 0] = True
+    silent[:, 3, 4] = True
+    maps = np.zeros((3, 4, 5), np.float32)
+    maps[0, 0, 0] = 1  # on the sounding object
+    maps[1, 3, 4] = 1  # on the silent one
+    maps[2, 2, 1] = 1  # on neither
+    places = metrics.peak_places(maps, gt, silent)
+    assert places["sounding"].tolist() == [True, False, False]
+    assert places["silent"].tolist() == [False, True, False]
+    assert places["background"].tolist() == [False, False, True]
+    assert places["row"].tolist() == [0, 3, 2] and places["col"].tolist() == [0, 4, 1]
+
+
 def test_ciou_by_hand() -> None:
     gt = _square(4, 0, 0, 2)[None]  # 4 GT pixels
     m = np.zeros((1, 4, 4))

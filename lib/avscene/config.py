@@ -173,12 +173,18 @@ class Expectations:
 
     ``learns=False`` (``smoke``): nothing learns in seconds, so the notebooks check only their plumbing
     (shapes, finiteness, exact identities, controls exactly at chance). The ``cpu`` values were set from
-    its measured runs; ``colab`` and ``gpu`` carry them over until those profiles have been run.
+    its seed study (``python -m avscene.seeds``, ``figures/seeds/cpu.json``: three seeds, each pretrained
+    and fine-tuned from scratch; a test keeps every committed seed above them), at or below the lowest
+    seed, so that a rerun on another CPU (another path through training) passes while a run that has not
+    learned fails. Held-out pretext accuracy: 96.1 / 94.6 / 93.0 % (mean 94.6, std 1.6): at least 90 %,
+    about two standard deviations under the lowest seed. CAM pointing on the distractor scenes: 95.0 /
+    86.5 / 97.0 % (mean 92.8, std 5.6), 34-50 points above motion energy: at least 80 % and 20 points.
+    ``colab`` and ``gpu`` carry the ``cpu`` values over until those profiles have been run.
     """
 
     learns: bool = True
-    pretext_accuracy: float = 0.95  # 03: held-out shift accuracy, at least
-    pretext_margin: float = 0.05  # 03: above the motion-energy x envelope baseline (fraction), at least
+    pretext_accuracy: float = 0.90  # 03: held-out shift accuracy, at least
+    pretext_margin: float = 0.03  # 03: above the motion-energy x envelope baseline (fraction), at least
     control_max: float = 0.55  # 03: each control's accuracy, at most
     sweep_peak_frames: int = 0  # 03: |offset of the sweep's peak| in frames, at most
     pointing: float = 0.80  # 04: CAM pointing on distractor scenes, at least
@@ -258,7 +264,10 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
         train=TrainSpec(steps=3000, batch=8, lr=1e-3, optimizer="adam", lr_drop_at=0.8, num_workers=1,
                         checkpoint_every=500, eval_clips=400),
         synth=SynthSpec(n_videos=10_000, n_eval=400, curriculum=(("warmup", 1000),)),
-        finetune=dict(steps=600, lr=3e-4, checkpoint_every=300, eval_clips=200, evals=3),
+        # lr 1e-3, not 3e-4: the shift net's tail learned on 1x1-2x2 maps at 32 px, where every cell is a
+        # border cell; at 3e-4 the CAM model kept a border code (maps ramping to the edge on the sounding
+        # object's side) and pointed at 55 % on one seed, at 1e-3 it relearns the tail (notebook 04)
+        finetune=dict(steps=600, lr=1e-3, checkpoint_every=300, eval_clips=200, evals=3),
         localization=dict(n_scenes=200, batch_size=16, cam_levels=2, frame_size=72, crop_size=65,
                           difficulty="anywhere"),
     ),

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--json", help="also write the results to this JSON file")
         mod.add_arguments(p)
     args = parser.parse_args(argv)
+    from avscene import runtime
+
+    runtime.flush_denormals()  # as the notebooks and training commands run
     result = mods[args.name].run(args) or {}
     result.setdefault("peak_rss_mib", round(peak_rss_mib(), 1))
     print(f"\npeak resident memory: {result['peak_rss_mib']} MiB")

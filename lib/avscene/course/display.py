@@ -1,4 +1,5 @@
-"""Inline media for notebooks: audio players and HTML5 videos (frames + sound, encoded with PyAV).
+"""Inline media for notebooks: audio players and HTML5 videos (frames + sound, encoded with PyAV, or a
+saved video file).
 
 Every function shows its result inside a Jupyter kernel and returns it; outside one (scripts, tests,
 batch jobs) it does nothing and returns ``None``, so notebooks run the same everywhere.
@@ -70,3 +71,29 @@ def video(frames: Any, audio_wave: Any | None, fps: float, sample_rate: int, *, 
     if show:
         display(html)
     return html
+
+
+def video_file(path: Any, *, width: int = 320, show: bool = True) -> Any:
+    """An inline player of a saved video file (e.g. notebook 04's ``overlay.mp4``), embedded in the notebook
+    (``IPython.display.Video(..., embed=True)``) so it plays in a saved or exported copy too; looping, with
+    controls. Needs no person: a batch run just stores the player in the cell's output."""
+    if not in_notebook():
+        return None
+    from IPython.display import Video, display
+
+    player = Video(str(path), embed=True, width=width, html_attributes="controls loop playsinline")
+    if show:
+        display(player)
+    return player
+
+
+def markdown(text: str, *, show: bool = True) -> Any:
+    """Show ``text`` rendered as markdown (tables of measured numbers built in a cell: notebooks 03-04)."""
+    if not in_notebook():
+        return None
+    from IPython.display import Markdown, display
+
+    shown = Markdown(text)
+    if show:
+        display(shown)
+    return shown

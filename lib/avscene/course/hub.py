@@ -53,7 +53,7 @@ from ..config import Profile
 from ..train import checkpoint as ckpt
 from ..train import distributed
 from ..train.loop import LOG_FILE, read_log
-from .outputs import figures_root
+from .outputs import figures_root, note_run
 
 RUNS_ENV_VAR = "AVSCENE_RUNS"
 WEIGHTS_URL_ENV = "AVSCENE_WEIGHTS_URL"
@@ -73,6 +73,13 @@ class WeightsError(RuntimeError):
 
 
 # ---------------------------------------------------------------- settings
+def run_name(name: str, profile: Profile) -> str:
+    """Where a section's run of ``profile`` lives under the runs folder: ``name`` for the profile's own seed
+    (``seed=0``, what the notebooks use), ``seed<k>/name`` for another seed (seed studies: every seed
+    trains its own runs from scratch; ``python -m avscene.seeds``)."""
+    return name if profile.seed == 0 else f"seed{profile.seed}/{name}"
+
+
 def runs_root(profile: Profile) -> Path:
     """Where runs live: ``$AVSCENE_RUNS/<profile>``; for ``smoke`` ``<tempdir>/avscene-smoke/runs`` (shared by
     the notebooks of one nbval session; stale runs are told apart by their keys); else ``<repo>/runs/<profile>``."""
@@ -656,6 +663,7 @@ def obtain(name: str, profile: Profile, settings: Mapping[str, Any], *, build: C
     run_dir = Path(run_dir) if run_dir is not None else runs_root(profile) / name
     found = None if retrain else find(name, profile, key, run_dir=run_dir)
     if found is not None:
+        note_run(name, profile.name, found.source, found.train_seconds)  # for the notebook's run-time table
         return Trained(found.load_into(build()).to(device).eval(), found)
     minutes = expected_minutes(name, profile)
     resume = start(run_dir, name=name, profile=profile.name, key=key, settings=settings, retrain=retrain)
@@ -664,6 +672,7 @@ def obtain(name: str, profile: Profile, settings: Mapping[str, Any], *, build: C
           + (f" (it took {minutes:.1f} min when last measured)" if minutes is not None else
              " (the time it takes is printed after the first steps)"), flush=True)
     trainer = train(run_dir)
+    note_run(name, profile.name, "trained", trainer.elapsed)
     if trainer.step < trainer.spec.steps:  # stopped early (spec.max_seconds): resumable, not finished
         print(f"'{name}' stopped at step {trainer.step} of {trainer.spec.steps}: the run stays unfinished in "
               f"{_show(run_dir)} and resumes from there when asked for again")

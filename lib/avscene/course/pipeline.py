@@ -4,7 +4,8 @@
 percent format, the source) to ``.ipynb``, runs them in order with papermill (``PROFILE`` injected),
 keeps the executed copies in ``build/executed/<profile>/`` and prints a table of minutes, a status and
 key metrics read from each notebook's ``metrics.json``. ``python -m avscene.course.pipeline sync [--check]``
-regenerates (or checks) the output-free ``.ipynb`` twins that Colab opens.
+regenerates (or checks) the output-free ``.ipynb`` twins that Colab opens; each twin's metadata asks Colab for
+a T4 GPU runtime (:data:`COLAB_METADATA`), so a notebook opened from its badge starts on one.
 
 A batch run never waits forever: each cell gets at most ``--timeout SECONDS`` (default
 :data:`CELL_TIMEOUT_S`; ``0`` = no limit, the default of the paper-size ``gpu`` profile). While it runs,
@@ -27,6 +28,7 @@ must not build interactive widgets (which would wait for a browser that never co
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import os
@@ -49,11 +51,22 @@ the shift-network pretraining in ``03_pretraining``, takes about 12 minutes on a
 minutes leaves room for a slower machine while a stalled cell still stops the run within the hour."""
 NO_CELL_TIMEOUT_PROFILES = ("gpu",)
 """Profiles whose training cells run for days: no cell limit unless ``--timeout`` gives one."""
+COLAB_METADATA: dict[str, Any] = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
+"""Notebook metadata of every ``.ipynb`` twin: Colab opens it on a T4 GPU runtime (the ``colab`` profile)."""
 
 
 def sources(notebooks: Path = NOTEBOOKS) -> list[Path]:
     """The series in order: ``notebooks/NN_slug.py``."""
     return sorted(p for p in notebooks.glob("[0-9][0-9]_*.py"))
+
+
+def to_ipynb(py: Path) -> Any:
+    """The notebook ``py`` (jupytext percent format) as written to its ``.ipynb`` twin: with :data:`COLAB_METADATA`."""
+    import jupytext
+
+    nb = jupytext.read(py)
+    nb.metadata.update(copy.deepcopy(COLAB_METADATA))
+    return nb
 
 
 def _cells(nb: Any) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -62,14 +75,13 @@ def _cells(nb: Any) -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 def pair_problems(py: Path) -> list[str]:
-    """Why ``py`` and its ``.ipynb`` twin disagree (empty when in sync and output-free)."""
-    import jupytext
+    """Why ``py`` and its ``.ipynb`` twin disagree (empty when in sync, output-free and asking for a GPU)."""
     import nbformat
 
     ipynb = py.with_suffix(".ipynb")
     if not ipynb.exists():
         return [f"{ipynb.name} is missing: run `make notebooks`"]
-    expected, actual = jupytext.read(py), nbformat.read(ipynb, as_version=4)
+    expected, actual = to_ipynb(py), nbformat.read(ipynb, as_version=4)
     problems = []
     if _cells(expected) != _cells(actual):
         problems.append(f"{ipynb.name} differs from {py.name}: run `make notebooks`")
@@ -77,6 +89,8 @@ def pair_problems(py: Path) -> list[str]:
         problems.append(f"{ipynb.name} has outputs: commit it output-free (`make notebooks`)")
     if actual.metadata.get("kernelspec", {}).get("name") != "python3":
         problems.append(f"{ipynb.name} has no python3 kernelspec")
+    if any(actual.metadata.get(k) != v for k, v in COLAB_METADATA.items()):
+        problems.append(f"{ipynb.name} does not ask Colab for a T4 GPU runtime: run `make notebooks`")
     return problems
 
 
@@ -93,7 +107,7 @@ def sync(check: bool = False, notebooks: Path = NOTEBOOKS) -> int:
             bad += 1
             print("\n".join(problems))
         else:
-            jupytext.write(jupytext.read(py), py.with_suffix(".ipynb"), fmt="ipynb")
+            jupytext.write(to_ipynb(py), py.with_suffix(".ipynb"), fmt="ipynb")
             print(f"wrote {py.with_suffix('.ipynb')}")
     return 1 if bad else 0
 
@@ -300,7 +314,7 @@ def figures(profile: str, only: list[str] | None = None, timeout: int | None = N
     with _environ(AVSCENE_PROFILE=profile, **{BATCH_ENV_VAR: "1"}), _papermill_logging(terminal):
         for py in todo:
             src = converted / f"{py.stem}.ipynb"
-            jupytext.write(jupytext.read(py), src, fmt="ipynb")
+            jupytext.write(to_ipynb(py), src, fmt="ipynb")
             start, status, progress = time.perf_counter(), "ok", _Progress(terminal)
             terminal.stem = py.stem
             terminal.write(f"\n=== {py.stem} ({profile})\n")

@@ -80,5 +80,5 @@ def finetune(cfg: Profile, base: nn.Module | None = None, *, run_dir: Path | Non
         return pretraining.train_on_task(lcfg, into, device=device, init=state)
 
     key = {"base": fingerprint(state), **pretraining.settings(lcfg)}
-    return hub.obtain(NAME, cfg, key, build=lambda: ShiftNet.from_config(lcfg), train=train, run_dir=run_dir,
+    return hub.obtain(hub.run_name(NAME, cfg), cfg, key, build=lambda: ShiftNet.from_config(lcfg), train=train, run_dir=run_dir,
                       retrain=retrain, device=device)

@@ -72,6 +72,21 @@ def pointing(maps: np.ndarray | torch.Tensor, gt: np.ndarray | torch.Tensor) -> 
     return (g.gather(1, peak[:, None])[:, 0] >= 0.5).numpy()
 
 
+def peak_places(maps: np.ndarray | torch.Tensor, gt: np.ndarray | torch.Tensor,
+                silent: np.ndarray | torch.Tensor) -> dict[str, np.ndarray]:
+    """Where each map's peak lands (notebook 04's failure analysis): bool ``[S]`` masks ``"sounding"``
+    (on ``gt``), ``"silent"`` (on ``silent`` but not ``gt``) and ``"background"`` (on neither), which
+    partition the samples, and the peak's ``"row"`` and ``"col"`` (int ``[S]``)."""
+    m, g = _pair(maps, gt)
+    _, d = _pair(maps, silent)
+    peak = m.argmax(dim=1)
+    on_gt = (g.gather(1, peak[:, None])[:, 0] >= 0.5).numpy()
+    on_silent = (d.gather(1, peak[:, None])[:, 0] >= 0.5).numpy() & ~on_gt
+    width = np.shape(maps)[-1]
+    return {"sounding": on_gt, "silent": on_silent, "background": ~on_gt & ~on_silent,
+            "row": (peak // width).numpy(), "col": (peak % width).numpy()}
+
+
 def ciou(maps: np.ndarray | torch.Tensor, gt: np.ndarray | torch.Tensor,
          threshold: float | str = 0.5) -> np.ndarray:
     """cIoU float ``[S]`` per sample (module doc); ``gt`` binary or weighted in [0, 1]."""

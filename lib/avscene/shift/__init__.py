@@ -8,10 +8,10 @@ outside notebooks.
 """
 from . import figures, shortcuts
 from .dataset import ShiftDataset, collate, crop, to_device
-from .evaluate import CONTROLS, baseline_scores, evaluate, heldout, offset_sweep
+from .evaluate import CONTROLS, baseline_scores, clip_offset_scores, evaluate, heldout, offset_sweep
 from .pretraining import curriculum, curriculum_boundaries, pretrain, settings, training_set
 from .task import ShiftTask, pair_logits
 
-__all__ = ["figures", "shortcuts", "CONTROLS", "ShiftDataset", "ShiftTask", "baseline_scores", "collate", "crop", "curriculum",
-           "curriculum_boundaries", "evaluate", "heldout", "offset_sweep", "pair_logits", "pretrain", "settings",
-           "to_device", "training_set"]
+__all__ = ["CONTROLS", "ShiftDataset", "ShiftTask", "baseline_scores", "clip_offset_scores", "collate", "crop",
+           "curriculum", "curriculum_boundaries", "evaluate", "figures", "heldout", "offset_sweep", "pair_logits",
+           "pretrain", "settings", "shortcuts", "to_device", "training_set"]

@@ -60,10 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retrain", action="store_true", help="discard an existing run in --run-dir")
     args = parser.parse_args(argv)
 
-    from .. import config
+    from .. import config, runtime
     from ..train import distributed
     from .pretraining import pretrain
 
+    runtime.flush_denormals()
     device = distributed.init_from_env()
     cfg = config.get(args.profile)
     sources = {} if args.data == "synthetic" else dict(zip(("train_source", "eval_source", "data"),

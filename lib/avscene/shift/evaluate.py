@@ -85,7 +85,41 @@ def baseline_scores(dataset: ShiftDataset, n: int, batch_size: int = 32) -> tupl
     return np.concatenate(pos), np.concatenate(neg)
 
 
+def offset_windows(source: VideoSource, cfg: Profile, video: int, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The offset sweep's inputs for one video: its middle window of frames ``[T, S, S, 3]`` (centre crop)
+    and the audio windows starting ``offsets`` frames later ``[K, C, N]`` (negative: earlier; int16 PCM
+    or float, as the source stores it). Offsets must keep the audio inside the video."""
+    m = cfg.media
+    offsets = np.asarray(offsets)
+    frames, audio = source.read(video)
+    start = (int(source.n_frames[video]) - m.clip_frames) // 2
+    if start + offsets.min() < 0 or start + offsets.max() + m.clip_frames > source.n_frames[video]:
+        raise ValueError(f"video {video}: offsets {offsets.min()}..{offsets.max()} leave the video")
+    window = crop(frames[start:start + m.clip_frames], m.crop_size)  # the held-out centre crop
+    j = sampling.audio_offset(start + offsets, m.fps, m.sample_rate)
+    return window, np.stack([audio[:, k:k + m.clip_samples] for k in j])
+
+
 @torch.no_grad()
+def clip_offset_scores(model: nn.Module, source: VideoSource, cfg: Profile, offsets: np.ndarray, video: int, *,
+                       batch_size: int = 16, device: torch.device | None = None) -> np.ndarray:
+    """Probability of "aligned" for one video's middle window against its audio offset by each of
+    ``offsets`` (frames) ``-> [K]`` (see :func:`offset_windows`); notebook 03's offset slider."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    window, windows = offset_windows(source, cfg, video, offsets)
+    clip = frames_to_net(torch.from_numpy(np.ascontiguousarray(window[None])).to(device))  # [1, 3, T, S, S]
+    wav = audio_to_net(torch.from_numpy(windows).to(device))
+    scores = np.zeros(len(windows))
+    for first in range(0, len(windows), batch_size):
+        a = wav[first:first + batch_size]
+        logits = model(clip.expand(len(a), -1, -1, -1, -1).contiguous(), a)
+        scores[first:first + len(a)] = torch.sigmoid(logits.float()).cpu().numpy()
+    model.train(was_training)
+    return scores
+
+
 def offset_sweep(model: nn.Module, source: VideoSource, cfg: Profile, offsets: np.ndarray, n_videos: int, *,
                  batch_size: int = 16, device: torch.device | None = None) -> np.ndarray:
     """Mean probability of "aligned" for audio offset by each of ``offsets`` (frames) ``-> [K]``.
@@ -93,26 +127,5 @@ def offset_sweep(model: nn.Module, source: VideoSource, cfg: Profile, offsets: n
     The frame window sits in the middle of each of the first ``n_videos`` videos (centre crop); the audio
     window starts ``offset`` frames later (negative: earlier). Offsets must keep the audio inside the video.
     """
-    device = device or next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    m = cfg.media
-    scores = np.zeros((n_videos, len(offsets)))
-    for v in range(n_videos):
-        frames, audio = source.read(v)
-        start = (int(source.n_frames[v]) - m.clip_frames) // 2
-        if start + offsets.min() < 0 or start + offsets.max() + m.clip_frames > source.n_frames[v]:
-            raise ValueError(f"video {v}: offsets {offsets.min()}..{offsets.max()} leave the video")
-        window = crop(frames[start:start + m.clip_frames], m.crop_size)  # the held-out centre crop
-        clip = frames_to_net(torch.from_numpy(np.ascontiguousarray(window[None])).to(device))  # [1, 3, T, S, S]
-        j = sampling.audio_offset(start + offsets, m.fps, m.sample_rate)
-        windows = np.stack([audio[:, k:k + m.clip_samples] for k in j])  # [K, C, N]
-        wav = audio_to_net(torch.from_numpy(windows).to(device))
-        for first in range(0, len(offsets), batch_size):
-            a = wav[first:first + batch_size]
-            logits = model(clip.expand(len(a), -1, -1, -1, -1).contiguous(), a)
-            scores[v, first:first + len(a)] = torch.sigmoid(logits.float()).cpu().numpy()
-    model.train(was_training)
-    return scores.mean(axis=0)
-
-
+    return np.mean([clip_offset_scores(model, source, cfg, offsets, v, batch_size=batch_size, device=device)
+                    for v in range(n_videos)], axis=0)

@@ -83,7 +83,7 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
 
     ``data`` names the training videos in the run's settings key (``"synthetic"``, or what
     ``train_source`` holds); ``steps`` overrides ``cfg.train.steps``; ``retrain=True`` discards a finished
-    or partial run; ``run_dir`` defaults to ``runs/<profile>/shift``; ``task`` replaces the loss (benchmarks).
+    or partial run; ``run_dir`` defaults to ``runs/<profile>/shift`` (``shift`` under ``seed<k>/`` for ``cfg.seed = k > 0``); ``task`` replaces the loss (benchmarks).
     """
     if steps is not None:
         cfg = cfg.replace(**{"train.steps": steps})
@@ -93,5 +93,5 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
         return train_on_task(cfg, into, device=device, train_source=train_source, eval_source=eval_source,
                              task=task)
 
-    return hub.obtain(NAME, cfg, settings(cfg, data), build=lambda: ShiftNet.from_config(cfg), train=train,
+    return hub.obtain(hub.run_name(NAME, cfg), cfg, settings(cfg, data), build=lambda: ShiftNet.from_config(cfg), train=train,
                       run_dir=run_dir, retrain=retrain, device=device)
