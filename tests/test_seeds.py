@@ -46,8 +46,10 @@ def test_smoke_study_trains_each_seed_in_its_own_runs(tmp_path, monkeypatch):
     study = seeds.run("smoke", [0, 1], out=out)
     assert json.loads(out.read_text())["profile"] == "smoke"
     runs = [r["runs"] for r in study["seeds"]]
-    assert runs[0]["shift"].endswith("smoke/shift") and runs[1]["shift"].endswith("smoke/seed1/shift")
-    assert runs[1]["cam"].endswith("smoke/seed1/cam")
+    assert runs[0] == {"shift": "shift", "cam": "cam"}
+    assert runs[1] == {"shift": "seed1/shift", "cam": "seed1/cam"}
+    assert (tmp_path / "runs" / "smoke" / "seed1" / "shift" / "run.json").exists()
+    assert (tmp_path / "runs" / "smoke" / "seed1" / "cam" / "run.json").exists()
     for r in study["seeds"]:
         assert 0.0 <= r["pointing"] <= 1.0 and 0.0 <= r["motion_pointing"] <= 1.0
         assert r["pretrain_minutes"] > 0 and r["n_scenes"] == 6

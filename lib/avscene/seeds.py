@@ -55,7 +55,7 @@ def left_chance(history: Sequence[dict[str, Any]], level: float = 0.75) -> int |
 
 def measure_seed(cfg: config.Profile, *, device=None) -> dict[str, Any]:
     """Train (or load) the ``shift`` and ``cam`` runs of ``cfg`` (its seed) and measure them as notebooks
-    03 and 04 do. Returns one row of :data:`FIELDS` plus the runs' folders."""
+    03 and 04 do. Returns one row of :data:`FIELDS` plus the runs' names (under ``runs/<profile>/``)."""
     from . import localization as loc
     from .localization import baselines, metrics
     from .shift import pretraining
@@ -84,7 +84,7 @@ def measure_seed(cfg: config.Profile, *, device=None) -> dict[str, Any]:
         "cam_minutes": (cam.run.train_seconds or math.nan) / 60,
         "cam_eval_acc": float((cam.history[-1] if cam.history else {}).get("eval_acc", math.nan)),
         "n_scenes": len(bench),
-        "runs": {"shift": str(pre.run_dir), "cam": str(cam.run_dir)},
+        "runs": {"shift": hub.run_name(pretraining.NAME, cfg), "cam": hub.run_name(loc.cam_model.NAME, cfg)},
         "wall_minutes": (time.perf_counter() - t0) / 60,
     }
 
@@ -158,8 +158,7 @@ def run(profile: str, seeds: Sequence[int], *, out: Path | None = None) -> dict[
         print(f"--- seed {seed} ---", flush=True)
         rows.append(measure_seed(base.replace(seed=int(seed))))
         print(json.dumps({k: rows[-1][k] for k in ("seed", *FIELDS)}), flush=True)
-    study = {"profile": profile, "seeds": rows, "summary": summarize(rows),
-             "environment": runtime.environment(), "runs_root": str(hub.runs_root(base))}
+    study = {"profile": profile, "seeds": rows, "summary": summarize(rows), "environment": runtime.environment()}
     target = Path(out) if out else path(profile)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(study, indent=1, sort_keys=True) + "\n")
