@@ -145,7 +145,7 @@ def score(maps: np.ndarray | torch.Tensor, gt: np.ndarray | torch.Tensor, thresh
 
 def table(rows: dict[str, Scores]) -> str:
     """A plain-text table of several methods' :class:`Scores` (percentages)."""
-    head = ("method", "pointing %", f"cIoU %", "cIoU@0.5 %", "AUC %", "cIoU(median) %", "n")
+    head = ("method", "pointing %", "cIoU %", "cIoU@0.5 %", "AUC %", "cIoU(median) %", "n")
     body = [(k, f"{100 * s.pointing:.1f}", f"{100 * s.ciou:.1f}", f"{100 * s.ciou_at_05:.1f}",
              f"{100 * s.auc:.1f}", f"{100 * s.ciou_median:.1f}", str(s.n)) for k, s in rows.items()]
     widths = [max(len(r[i]) for r in (head, *body)) for i in range(len(head))]
