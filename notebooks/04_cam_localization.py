@@ -321,6 +321,12 @@ fig = loc.figures.peak_columns(places["col"], motion_places["col"], S, cell=cams
 out.save_figure(fig, "peak_columns")
 plt.show()
 
+# %% [markdown]
+# Read the two histograms together. Objects stand anywhere, often towards the sides, so a map that follows
+# them spreads its peaks much as motion energy does, and its misses split between the background beside a
+# small object and the distractor. A pile-up in the second and the second-to-last cell, with most misses on
+# the background, is the border code.
+
 # %%
 from avscene.course import plots
 
