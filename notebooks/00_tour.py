@@ -91,9 +91,9 @@ cfg, out = outputs.begin("00_tour", PROFILE)
 # notebook loads and trains no network, so both columns are the same time.
 
 # %%
-from IPython.display import Markdown
+from avscene.course import display
 
-Markdown(outputs.run_time_table(out.notebook))
+display.markdown(outputs.run_time_table(out.notebook));
 
 # %% [markdown]
 # ## Paper vs here

@@ -90,9 +90,9 @@ print(f"profile {cfg.name}: windows of {m.clip_frames} frames ({m.clip_seconds:.
 # notebook loads and trains no network, so both columns are the same time.
 
 # %%
-from IPython.display import Markdown
+from avscene.course import display
 
-Markdown(outputs.run_time_table(out.notebook))
+display.markdown(outputs.run_time_table(out.notebook));
 
 # %% [markdown]
 # ## Paper vs here

@@ -89,9 +89,9 @@ print(f"profile {cfg.name!r}: {m.clip_frames} frames of {m.crop_size} px at {m.f
 # the same time.
 
 # %%
-from IPython.display import Markdown
+from avscene.course import display
 
-Markdown(outputs.run_time_table(out.notebook))
+display.markdown(outputs.run_time_table(out.notebook));
 
 # %% [markdown]
 # ## Paper vs here

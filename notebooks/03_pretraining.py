@@ -88,9 +88,9 @@ print(f"profile {cfg.name}: {cfg.train.steps} steps of {cfg.train.batch} videos 
 # `shift` run already trained or published, and training it here from scratch.
 
 # %%
-from IPython.display import Markdown
+from avscene.course import display
 
-Markdown(outputs.run_time_table(out.notebook))
+display.markdown(outputs.run_time_table(out.notebook));
 
 # %% [markdown]
 # ## Paper vs here

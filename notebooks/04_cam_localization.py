@@ -80,9 +80,9 @@ cfg, out = outputs.begin("04_cam_localization", PROFILE)
 # `shift` and `cam` runs already trained or published, and training both here.
 
 # %%
-from IPython.display import Markdown
+from avscene.course import display
 
-Markdown(outputs.run_time_table(out.notebook))
+display.markdown(outputs.run_time_table(out.notebook));
 
 # %% [markdown]
 # ## Paper vs here

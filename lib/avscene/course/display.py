@@ -88,7 +88,8 @@ def video_file(path: Any, *, width: int = 320, show: bool = True) -> Any:
 
 
 def markdown(text: str, *, show: bool = True) -> Any:
-    """Show ``text`` rendered as markdown (tables of measured numbers built in a cell: notebooks 03-04)."""
+    """Show ``text`` rendered as markdown: tables of measured numbers built in a cell (the "Run time" table of
+    notebooks 00-04, the seed tables of 03-04)."""
     if not in_notebook():
         return None
     from IPython.display import Markdown, display

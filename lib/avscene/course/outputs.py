@@ -211,7 +211,7 @@ def run_time_table(notebook: str, profiles: tuple[str, ...] = RUN_TIME_PROFILES,
     """The "Run time" table of a notebook's introduction, in markdown, read from its ``metrics.json`` and the
     packaged snapshot (:func:`run_times`; never typed): one row per profile, minutes with published weights
     and training every run it needs, and the machine it was measured on; a profile without a measurement
-    says ``not yet measured``. In a notebook: ``Markdown(outputs.run_time_table(out.notebook))``.
+    says ``not yet measured``. In a notebook: ``display.markdown(outputs.run_time_table(out.notebook))``.
     """
     measured = run_times(notebook, root, snapshot)
     lines = ["| profile | minutes with published weights | minutes training from scratch | measured on |",
