@@ -102,3 +102,21 @@ def test_build_all_parallel_reports_failures(source, tmp_path):
     failures = cache.build_all([source.path, bad], workers=2)
     assert list(failures) == [str(bad)] and "bad.mp4" in failures[str(bad)]
     assert cache.is_fresh(source.path)
+
+
+def test_a_file_without_sound_is_refused_unless_silence_is_ok(tmp_path):
+    from avscene.io import MediaError
+    from avscene.io.write import write_av
+
+    path = tmp_path / "silent.avi"
+    write_av(path, np.full((25, 32, 40, 3), 90, np.uint8), None, 10, 8000, video_codec="mjpeg")
+    cache = ClipCache.from_profile(tmp_path / "cache", config.get("smoke"))
+    with pytest.raises(MediaError, match="audio"):
+        cache.build(path)
+    folder = cache.build(path, silent_ok=True)
+    meta = json.loads((folder / "meta.json").read_text())
+    frames, audio = np.load(folder / "frames.npy"), np.load(folder / "audio.npy")
+    m = config.get("smoke").media
+    assert meta["has_audio"] is False and not audio.any() and audio.dtype == np.int16
+    assert audio.shape == (m.channels, round(frames.shape[0] * m.sample_rate / m.fps))  # the frames' length
+    assert cache.is_fresh(path) and cache.open(path).frames.shape == frames.shape

@@ -153,17 +153,18 @@ def test_talker_voices_from_a_folder(tmp_path):
 def test_datasets_labels_splits_and_regimes():
     from avscene.synthetic import datasets as D
 
-    act = D.ActionSet(SMOKE.media, 12, split="train")
-    assert len(act) == 12 and np.array_equal(act.labels, np.arange(12) % N_CLASSES)
+    act = D.ActionSet(SMOKE.media, 24, split="train")
+    assert len(act) == 24 and np.array_equal(act.labels, np.arange(24) % D.N_ACTIONS)
     for i in (0, 7):
         c = act[i]
-        assert c.label == act.labels[i] and c.stem_onscreen.all() and c.sounding.sum() == 1
-    assert np.array_equal(act.labels[act.few_labels(2)], np.tile(np.arange(N_CLASSES), 2))
+        assert c.object_classes[c.sounding].tolist() == [act.actions[i][0]] and c.stem_onscreen.all()
+        assert c.sounding.sum() == 1
+    assert np.array_equal(act.labels[act.few_labels(2)], np.tile(np.arange(D.N_ACTIONS), 2))
     with pytest.raises(ValueError):
         act.few_labels(3)
     with pytest.raises(IndexError):
-        act[12]
-    test = D.ActionSet(SMOKE.media, 12, split="test")
+        act[24]
+    test = D.ActionSet(SMOKE.media, 24, split="test")
     assert not np.array_equal(act[0].frames, test[0].frames)  # disjoint splits
 
     sep = D.SeparationSet(SMOKE.media, 60, p_same_class=0.5)

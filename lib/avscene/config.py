@@ -156,6 +156,32 @@ class LocalizationSpec:
 
 
 @dataclass(frozen=True)
+class ActionSpec:
+    """Action recognition transfer (``avscene.action``; notebook 05; the paper's §5 on UCF-101).
+
+    The shift network (or a fresh one) with the original's head (``last_conv`` -> dropout -> global mean ->
+    1x1x1 conv to the classes), fine-tuned on clips of ``clip_frames`` frames cut from synthetic action
+    videos of ``video_seconds`` (``avscene.synthetic.datasets.ActionSet``; the paper: 2.56-s UCF-101 clips).
+    Every row of the ablation uses ``finetune`` and the same ``seeds`` (fine-tuning seeds 0..seeds-1).
+    """
+
+    finetune: TrainSpec  # one recipe for every row (pretrained, scratch, audio zeroed, probes ...)
+    clip_frames: int  # frames per training / test clip
+    video_seconds: float  # length of each synthetic action video: training clips start anywhere in it
+    labels_per_class: int  # the few-label budget (the ablation table's rows)
+    train_per_class: int  # "all labels": the labelled training videos per class
+    test_per_class: int  # held-out test videos per class (a disjoint world seed)
+    curve: tuple[int, ...]  # labels per class of the pretrained-vs-scratch curve (the last: all)
+    seeds: int = 3  # fine-tuning seeds per row
+    design: str = "sync"  # the action set's factors (avscene.synthetic.datasets.ACTION_DESIGNS)
+    dropout: float = 0.5  # before the global mean (the original's optional dropout; its rate is not given)
+    label_smoothing: float = 0.05  # of uniform mixed into the targets (the original's option)
+    p_distractor: float = 0.5  # chance of a silent object of another kind beside the actor
+    test_windows: int = 1  # clips per test video, evenly spaced, their class probabilities averaged
+    audio_jitter: float = 1.0  # training augmentation: the audio moves by up to this many frames (the paper's)
+
+
+@dataclass(frozen=True)
 class MeasureSpec:
     """How much the notebooks measure and show beyond training: every count a notebook uses (01-04)."""
 
@@ -176,19 +202,23 @@ class Expectations:
     its seed study (``python -m avscene.seeds``, ``figures/seeds/cpu.json``: three seeds, each pretrained
     and fine-tuned from scratch; a test keeps every committed seed above them), at or below the lowest
     seed, so that a rerun on another CPU (another path through training) passes while a run that has not
-    learned fails. Held-out pretext accuracy: 96.1 / 94.6 / 93.0 % (mean 94.6, std 1.6): at least 90 %,
-    about two standard deviations under the lowest seed. CAM pointing on the distractor scenes: 95.0 /
-    86.5 / 97.0 % (mean 92.8, std 5.6), 34-50 points above motion energy: at least 80 % and 20 points.
+    learned fails. Held-out pretext accuracy (the three-phase curriculum): 95.9 / 95.0 / 94.9 % (mean 95.2,
+    std 0.5): at least 92 %, 3 points under the lowest seed (the previous two-phase curriculum had a seed at
+    93.0 %, so a rerun's path can cost points). CAM pointing on the distractor scenes: 98.5 / 97.5 / 94.5 %
+    (mean 96.8, std 2.1), 43-49 points above motion energy: at least 85 % and 30 points. Action
+    recognition (notebook 05) keeps its defaults until its seed figures are in.
     ``colab`` and ``gpu`` carry the ``cpu`` values over until those profiles have been run.
     """
 
     learns: bool = True
-    pretext_accuracy: float = 0.90  # 03: held-out shift accuracy, at least
+    pretext_accuracy: float = 0.92  # 03: held-out shift accuracy, at least
     pretext_margin: float = 0.03  # 03: above the motion-energy x envelope baseline (fraction), at least
     control_max: float = 0.55  # 03: each control's accuracy, at most
     sweep_peak_frames: int = 0  # 03: |offset of the sweep's peak| in frames, at most
-    pointing: float = 0.80  # 04: CAM pointing on distractor scenes, at least
-    pointing_margin: float = 0.20  # 04: above motion energy (fraction), at least
+    pointing: float = 0.85  # 04: CAM pointing on distractor scenes, at least
+    pointing_margin: float = 0.30  # 04: above motion energy (fraction), at least
+    action_gain: float = 0.10  # 05: shift-pretrained minus scratch at the few-label budget (mean), at least
+    probe_margin: float = 0.15  # 05: full model minus each single-modality probe (all labels), at least
 
 
 @dataclass(frozen=True)
@@ -203,6 +233,7 @@ class Profile:
     train: TrainSpec
     synth: SynthSpec
     localization: LocalizationSpec
+    action: ActionSpec
     measure: MeasureSpec = MeasureSpec()
     expect: Expectations = Expectations()
     seed: int = 0
@@ -235,10 +266,11 @@ class Profile:
 
 
 def _profile(name: str, description: str, *, train: TrainSpec, finetune: dict[str, Any],
-             localization: dict[str, Any], **sections: Any) -> Profile:
-    """A profile whose CAM-model fine-tuning keeps the pretraining's batch, optimizer and loader."""
+             localization: dict[str, Any], action: dict[str, Any], **sections: Any) -> Profile:
+    """A profile whose CAM-model and action fine-tuning keep the pretraining's optimizer and loader."""
     loc = LocalizationSpec(finetune=dataclasses.replace(train, **finetune), **localization)
-    return Profile(name=name, description=description, train=train, localization=loc, **sections)
+    act = ActionSpec(finetune=dataclasses.replace(train, **action.pop("finetune")), **action)
+    return Profile(name=name, description=description, train=train, localization=loc, action=act, **sections)
 
 
 _PROFILES: dict[str, Profile] = {p.name: p for p in (
@@ -252,6 +284,9 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
         synth=SynthSpec(n_videos=8, n_eval=8, curriculum=(("warmup", 2),)),
         finetune=dict(steps=2, checkpoint_every=1, evals=3),
         localization=dict(n_scenes=6, batch_size=6, cam_levels=2, crop_size=33, difficulty="anywhere"),
+        action=dict(finetune=dict(steps=2, batch=4, checkpoint_every=2, eval_clips=24, evals=0), clip_frames=16,
+                    video_seconds=2.5, labels_per_class=1, train_per_class=2, test_per_class=1, curve=(1, 2),
+                    seeds=2),
         measure=MeasureSpec(detector_pairs=64, loader_batches=2, sweep_videos=8),
         expect=Expectations(learns=False),
     ),
@@ -263,13 +298,19 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
         net=NetSpec(width=16, bn_momentum=0.02),
         train=TrainSpec(steps=3000, batch=8, lr=1e-3, optimizer="adam", lr_drop_at=0.8, num_workers=1,
                         checkpoint_every=500, eval_clips=400),
-        synth=SynthSpec(n_videos=10_000, n_eval=400, curriculum=(("warmup", 1000),)),
+        # warm-up world, then one large object on a textured backdrop, then the default world: straight from
+        # the warm-up to the default world, one seed fell back to chance for hundreds of steps (notebook 03)
+        synth=SynthSpec(n_videos=10_000, n_eval=400, curriculum=(("warmup", 1000), ("easy", 1500))),
         # lr 1e-3, not 3e-4: the shift net's tail learned on 1x1-2x2 maps at 32 px, where every cell is a
         # border cell; at 3e-4 the CAM model kept a border code (maps ramping to the edge on the sounding
         # object's side) and pointed at 55 % on one seed, at 1e-3 it relearns the tail (notebook 04)
         finetune=dict(steps=600, lr=1e-3, checkpoint_every=300, eval_clips=200, evals=3),
         localization=dict(n_scenes=200, batch_size=16, cam_levels=2, frame_size=72, crop_size=65,
                           difficulty="anywhere"),
+        action=dict(finetune=dict(steps=200, batch=16, lr=1e-3, lr_drop_at=0.8, num_workers=0, checkpoint_every=200,
+                                  eval_clips=10_000, evals=0),
+                    clip_frames=32, video_seconds=4.0, labels_per_class=5, train_per_class=40, test_per_class=20,
+                    curve=(2, 5, 10, 40)),
     ),
     _profile(
         "colab", "a T4-class GPU in at most 20 minutes a notebook; reduced sizes",
@@ -283,6 +324,10 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
         finetune=dict(steps=500, lr=3e-4, checkpoint_every=250, eval_clips=200, evals=3),
         localization=dict(n_scenes=500, dense_levels=1, batch_size=16, cam_levels=1, crop_size=113,
                           difficulty="anywhere"),
+        action=dict(finetune=dict(steps=1000, batch=16, lr=1e-3, lr_drop_at=0.8, checkpoint_every=500,
+                                  eval_clips=10_000, evals=0),
+                    clip_frames=38, video_seconds=5.0, labels_per_class=5, train_per_class=100, test_per_class=50,
+                    curve=(2, 5, 10, 25, 100)),
     ),
     _profile(
         "gpu", "the paper's sizes on real data (AudioSet): 125 x 224 x 224 frames, 21 kHz stereo",
@@ -295,6 +340,11 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
         synth=SynthSpec(n_videos=50_000, n_eval=5000, curriculum=(("warmup", 2000),)),
         finetune=dict(steps=25_000, eval_clips=200, evals=3),
         localization=dict(n_scenes=1000, batch_size=16, cam_levels=1, difficulty="anywhere"),
+        # UCF-101 (python -m avscene.action finetune --data ucf101): 2.56-s clips, as the paper
+        action=dict(finetune=dict(steps=20_000, batch=16, lr=1e-3, optimizer="adam", lr_drop_at=0.8,
+                                  checkpoint_every=2000, eval_clips=10_000, evals=0),
+                    clip_frames=77, video_seconds=5.0, labels_per_class=5, train_per_class=100, test_per_class=50,
+                    curve=(2, 5, 10, 25, 100), test_windows=10),
     ),
 )}
 

@@ -122,14 +122,20 @@ class ClipCache:
             return False
         return all(meta.get(k) == v for k, v in stamp.items()) and meta.get("version") == CACHE_VERSION
 
-    def build(self, source: str | Path, *, overwrite: bool = False) -> Path:
-        """Decode ``source``'s whole audio-visual span into its store (atomically); return the folder."""
+    def build(self, source: str | Path, *, overwrite: bool = False, silent_ok: bool = False) -> Path:
+        """Decode ``source``'s whole audio-visual span into its store (atomically); return the folder.
+
+        A file without an audio track raises ``MediaError`` unless ``silent_ok`` (UCF-101, notebook 05): its
+        frames are stored with all-zero audio of the frames' length and ``"has_audio": false`` in the meta."""
         source = Path(source)
         folder = self.entry_dir(source)
         if not overwrite and self.is_fresh(source):
             return folder
-        info = require_audio(probe(source))
-        start = earliest_start(info, self.fps)
+        info = probe(source)
+        silent = not info.has_audio
+        if silent and not silent_ok:
+            require_audio(info)
+        start = earliest_start(info, self.fps, audio=not silent)
         t = math.floor((info.av_end - start) * self.fps + 1e-6)
         clip, last_error = None, None
         for _ in range(3):  # trailing audio can end a few ms before the video: drop a frame and retry
@@ -137,21 +143,26 @@ class ClipCache:
                 break
             try:
                 clip = load_clip(source, start, t / self.fps, fps=self.fps, sample_rate=self.sample_rate,
-                                 channels=self.channels, size=self.frame_size)
+                                 channels=self.channels, size=self.frame_size, audio=not silent)
                 break
             except ClipRangeError as e:
                 last_error, t = e, t - 1
         if clip is None:
             raise last_error or ClipRangeError(source, "too short to cache a single frame")
+        if silent:
+            n = clip_lengths(clip.num_frames / self.fps, self.fps, self.sample_rate)[1]
+            audio, padded = np.zeros((self.channels, n), np.int16), 0
+        else:
+            audio, padded = to_pcm16(clip.audio), clip.audio_padded
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=self.root))
         try:
             np.save(tmp / "frames.npy", clip.frames)
-            np.save(tmp / "audio.npy", to_pcm16(clip.audio))
+            np.save(tmp / "audio.npy", audio)
             meta = {"version": CACHE_VERSION, "fps": self.fps, "sample_rate": self.sample_rate,
                     "channels": self.channels, "frame_size": self.frame_size, "start": start,
-                    "audio_padded": clip.audio_padded,
-                    "frames_shape": list(clip.frames.shape), "audio_shape": list(clip.audio.shape),
+                    "audio_padded": padded, "has_audio": not silent,
+                    "frames_shape": list(clip.frames.shape), "audio_shape": list(audio.shape),
                     **_source_stamp(source)}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
             if folder.exists():

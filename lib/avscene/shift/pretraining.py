@@ -29,6 +29,12 @@ from .task import ShiftTask
 NAME = "shift"
 
 
+def run_label(cfg: Profile) -> str:
+    """The run's name: ``shift`` for the paper's same-video negatives, ``shift_<negatives>`` for an ablation
+    (``shift_other_video``: audio from random other videos; notebook 05)."""
+    return NAME if cfg.shift.negatives == "same_video" else f"{NAME}_{cfg.shift.negatives}"
+
+
 def curriculum(cfg: Profile) -> list[tuple[str, int]]:
     """The profile's pretraining phases: ``[(difficulty, until_step), ..., (cfg.synth.difficulty, steps)]``."""
     return [*cfg.synth.curriculum, (cfg.synth.difficulty, cfg.train.steps)]
@@ -83,7 +89,8 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
 
     ``data`` names the training videos in the run's settings key (``"synthetic"``, or what
     ``train_source`` holds); ``steps`` overrides ``cfg.train.steps``; ``retrain=True`` discards a finished
-    or partial run; ``run_dir`` defaults to ``runs/<profile>/shift`` (``shift`` under ``seed<k>/`` for ``cfg.seed = k > 0``); ``task`` replaces the loss (benchmarks).
+    or partial run; ``run_dir`` defaults to ``runs/<profile>/<run_label(cfg)>`` (``shift``; under ``seed<k>/`` for
+    ``cfg.seed = k > 0``); ``task`` replaces the loss (benchmarks).
     """
     if steps is not None:
         cfg = cfg.replace(**{"train.steps": steps})
@@ -93,5 +100,5 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
         return train_on_task(cfg, into, device=device, train_source=train_source, eval_source=eval_source,
                              task=task)
 
-    return hub.obtain(hub.run_name(NAME, cfg), cfg, settings(cfg, data), build=lambda: ShiftNet.from_config(cfg), train=train,
+    return hub.obtain(hub.run_name(run_label(cfg), cfg), cfg, settings(cfg, data), build=lambda: ShiftNet.from_config(cfg), train=train,
                       run_dir=run_dir, retrain=retrain, device=device)

@@ -1,8 +1,9 @@
 """Datasets built on one synthetic world generator (step 3; used by notebooks 03-08).
 
 * ``PretextSet``: random scenes under a difficulty, long enough for the paper's shifts (§3.1).
-* ``ActionSet``: action recognition, classes = object class (a motion pattern plus its sound), with
-  train/test splits and a few-labels regime (``few_labels``), as the UCF-101 transfer of §4.2.
+* ``ActionSet``: action recognition, classes = actions (an object with a rhythm and a way of moving,
+  ``ACTION_NAMES``), with train/test splits and a few-labels regime (``few_labels``), as the UCF-101
+  transfer of §5 (notebook 05).
 * ``SeparationSet``: on-screen + off-screen mixtures with a controlled share of same-class pairs,
   where only the motion tells which voice is on screen (§5).
 * ``SoloDuetSet``: solo and duet scenes with class labels, for retrieval (Objects that Sound) and
@@ -20,10 +21,39 @@ import numpy as np
 
 from ..config import MediaSpec, Profile
 from .difficulty import Difficulty, get as get_difficulty
-from .objects import N_CLASSES
+from .objects import CLASS_NAMES, N_CLASSES
 from .scene import SceneClip, SceneSpec, World
 
 SPLIT_OFFSETS = {"train": 0, "eval": 1_000_003, "test": 2_000_003}
+
+#: the action set's objects (``CLASS_NAMES`` indices: ball, bar, clapper), whose impacts are seen and heard
+ACTION_OBJECTS: tuple[int, ...] = (0, 1, 3)
+#: the two-valued factors an action set's classes differ in (notebook 05)
+ACTION_FACTORS: dict[str, tuple[str, str]] = {
+    "rhythm": ("steady", "irregular"),  # a steady beat or random strikes (the same mean rate): seen and heard
+    "travel": ("in place", "travelling"),  # across the frame or not: seen only (the sound is mono)
+    "sync": ("in sync", "dubbed"),  # the sound follows the impacts, or another take's: only both senses tell
+}
+#: action-set designs: the two factors crossed with the object
+ACTION_DESIGNS: dict[str, tuple[str, str]] = {"rhythm": ("rhythm", "travel"), "sync": ("sync", "travel")}
+
+
+def actions(design: str = "sync") -> tuple[tuple[int, str, str], ...]:
+    """The classes of ``design`` (``ACTION_DESIGNS``): ``(object, value of factor 1, value of factor 2)``."""
+    try:
+        f1, f2 = ACTION_DESIGNS[design]
+    except KeyError:
+        raise ValueError(f"unknown action design {design!r}; choose one of {', '.join(ACTION_DESIGNS)}") from None
+    return tuple((o, a, b) for o in ACTION_OBJECTS for a in ACTION_FACTORS[f1] for b in ACTION_FACTORS[f2])
+
+
+def action_names(design: str = "sync") -> tuple[str, ...]:
+    return tuple(f"{CLASS_NAMES[o]} {a} {b}" for o, a, b in actions(design))
+
+
+ACTIONS = actions()
+ACTION_NAMES = action_names()
+N_ACTIONS = len(ACTIONS)  # 12 in every design
 
 
 def split_seed(seed: int, split: str) -> int:
@@ -76,35 +106,56 @@ class PretextSet(ClipSet):
 
 
 class ActionSet(ClipSet):
-    """Action recognition: class ``index % N_CLASSES`` sounds on screen; optional silent distractor.
+    """Action recognition that behaves like UCF-101 (notebook 05): classes are *actions*, not objects.
 
-    ``p_distractor``: chance of a silent object of another class next to it.
+    Each of the impulsive objects (``ACTION_OBJECTS``: ball, bar, clapper) does four actions, the values of
+    two factors (``ACTION_FACTORS``) crossed, as the ``design`` (``ACTION_DESIGNS``) says:
+
+    * ``sync`` (default): ``in sync`` or ``dubbed`` (the object's sound from another take, with its own
+      events) x ``in place`` or ``travelling`` across the frame;
+    * ``rhythm``: a ``steady`` beat or ``irregular`` strikes (the same mean rate) x the same travel.
+
+    One frame shows the object but no factor; the sound (mono, so travel cannot be heard) tells the object
+    and the rhythm, never the travel or whether it follows the impacts; frames and sound together tell all.
+    With ``p_distractor``, a silent object of another kind stands in place beside the actor (its own
+    motion): the sound then also tells which object acts. Class ``index % N_ACTIONS`` (``names``);
+    ``seconds`` is the length of each generated video (clips are cut from it).
     """
 
     kind = "action"
 
-    def __init__(self, media: MediaSpec, n: int, *, p_distractor: float = 0.5, **kw):
+    def __init__(self, media: MediaSpec, n: int, *, design: str = "sync", p_distractor: float = 0.5,
+                 travel: float = 0.3, **kw):
         super().__init__(media, n, **kw)
-        self.p_distractor = p_distractor
+        self.design, self.actions, self.names = design, actions(design), action_names(design)
+        self.p_distractor, self.travel = p_distractor, travel
 
     def spec(self, index: int) -> SceneSpec:
         rng = self._rng(index)
-        cls = index % N_CLASSES
+        obj, a, b = self.actions[index % N_ACTIONS]
+        values = {a, b}
+        speed = (self.travel / self.world.seconds * (1.0 if rng.integers(2) else -1.0)
+                 if "travelling" in values else 0.0)
+        actor = ((obj, True), "steady" in values, speed, "dubbed" in values)
         if rng.uniform() < self.p_distractor:
-            other = int((cls + rng.integers(1, N_CLASSES)) % N_CLASSES)
-            vis = ((cls, True), (other, False)) if rng.integers(2) else ((other, False), (cls, True))
-            return SceneSpec(vis)
-        return SceneSpec(((cls, True),))
+            other = int(rng.choice([o for o in ACTION_OBJECTS if o != obj]))
+            still = ((other, False), bool(rng.integers(2)) and self.design == "rhythm", 0.0, False)
+            objs = (actor, still) if rng.integers(2) else (still, actor)
+            slots: tuple[float, ...] = (0.25, 0.75)
+        else:
+            objs, slots = (actor,), (0.5,)
+        return SceneSpec(tuple(o[0] for o in objs), slots=slots, steady=tuple(o[1] for o in objs),
+                         drift=tuple(o[2] for o in objs), dubbed=tuple(o[3] for o in objs), mono=True)
 
     @property
     def labels(self) -> np.ndarray:
-        return np.arange(self.n) % N_CLASSES
+        return np.arange(self.n) % N_ACTIONS
 
     def few_labels(self, per_class: int) -> np.ndarray:
-        """Indices ``[per_class * N_CLASSES]`` of the first ``per_class`` clips of each class (few-label regime)."""
-        if per_class * N_CLASSES > self.n:
-            raise ValueError(f"{per_class} labels per class need {per_class * N_CLASSES} clips, the set has {self.n}")
-        return np.arange(per_class * N_CLASSES)
+        """Indices ``[per_class * N_ACTIONS]`` of the first ``per_class`` clips of each class (few-label regime)."""
+        if per_class * N_ACTIONS > self.n:
+            raise ValueError(f"{per_class} labels per class need {per_class * N_ACTIONS} clips, the set has {self.n}")
+        return np.arange(per_class * N_ACTIONS)
 
 
 class SeparationSet(ClipSet):

@@ -63,6 +63,7 @@ class Ctx:
     rate: float  # events / s
     min_gap: float  # s
     pad_s: float = 1.0  # events start this early so that tails and motions are stationary
+    steady: bool = False  # events on a steady beat (period 1 / rate, gaps within 4 %) instead of at random
 
     @property
     def t(self) -> np.ndarray:
@@ -75,7 +76,9 @@ class Ctx:
 
 def event_times(rng: np.random.Generator, ctx: Ctx, rate: float | None = None,
                 min_gap: float | None = None) -> np.ndarray:
-    """Random event times ``[E]`` in ``[-pad_s, duration + pad_s)``: gaps ``min_gap + Exp(1/rate - min_gap)``.
+    """Random event times ``[E]`` in ``[-pad_s, duration + pad_s)``: gaps ``min_gap + Exp(1/rate - min_gap)``,
+    or, for a ``ctx.steady`` object (the steady actions of notebook 05), ``1/rate`` within 4 %: the same
+    mean rate either way, so only the rhythm differs.
 
     The first entry is an anchor at ``-pad_s - 2`` s (before any frame or sample that matters).
     """
@@ -83,7 +86,10 @@ def event_times(rng: np.random.Generator, ctx: Ctx, rate: float | None = None,
     gap0 = min_gap if min_gap is not None else ctx.min_gap
     span = ctx.n_frames / ctx.fps + 2 * ctx.pad_s
     n = int(span * rate * 2 + 16)
-    gaps = gap0 + rng.exponential(max(1.0 / rate - gap0, 1e-3), size=n)
+    if ctx.steady:
+        gaps = rng.uniform(0.96, 1.04, size=n) / rate
+    else:
+        gaps = gap0 + rng.exponential(max(1.0 / rate - gap0, 1e-3), size=n)
     times = np.cumsum(gaps) - ctx.pad_s - rng.uniform(0, gaps[0])
     # an anchor long before the video, so every frame has a previous event (a long first gap is possible)
     return np.concatenate([[-ctx.pad_s - 2.0], times[times < span - ctx.pad_s]])

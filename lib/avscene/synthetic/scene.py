@@ -34,13 +34,21 @@ class SceneSpec:
     """An explicit scene for dataset builders: visible ``(class, sounding)`` pairs and off-screen classes.
 
     ``offscreen_db`` overrides the difficulty's off-screen level; ``slots`` forces object positions
-    (fractions of the frame width, one per visible object).
+    (fractions of the frame width, one per visible object). The actions of notebook 05 add, per visible
+    object, ``steady`` (events on a steady beat rather than at random) and ``drift`` (travel across the
+    frame, in frame widths per second, centred on the video's middle), ``dubbed`` (its sound is another
+    take of the same object, with events of its own: the sound no longer follows the impacts), and
+    ``mono`` (every source recorded in the middle of the stereo field: where an object is cannot be heard).
     """
 
     visible: tuple[tuple[int, bool], ...]
     offscreen: tuple[int, ...] = ()
     offscreen_db: float | None = None
     slots: tuple[float, ...] | None = None
+    steady: tuple[bool, ...] | None = None
+    drift: tuple[float, ...] | None = None
+    dubbed: tuple[bool, ...] | None = None
+    mono: bool = False
 
 
 @dataclass
@@ -174,7 +182,7 @@ class World:
         return SceneSpec(visible, off)
 
     def _ctx(self, rng: np.random.Generator, slot: float, width: float, crowd: int = 1,
-             y: float | None = None) -> O.Ctx:
+             y: float | None = None, steady: bool = False) -> O.Ctx:
         m, d, side = self.media, self.difficulty, self.media.frame_size
         shrink = (1.0, 1.0, 0.9, 0.8)[min(crowd, 3)]  # three objects side by side must fit
         radius = d.object_size * d.salience * side * shrink * rng.uniform(0.85, 1.15)
@@ -182,7 +190,7 @@ class World:
         hy = side * (rng.uniform(0.42, 0.58) if y is None else y)
         return O.Ctx(fps=m.fps, sr=m.sample_rate, n_frames=self.n_frames, n_samples=self.n_samples, size=side,
                      home_x=hx, home_y=hy, radius=radius, rate=d.event_rate * rng.uniform(0.8, 1.25),
-                     min_gap=d.min_event_gap)
+                     min_gap=d.min_event_gap, steady=steady)
 
     def _track(self, cls: int, rng: np.random.Generator, ctx: O.Ctx) -> O.Track:
         if cls == 2 and self.voices:
@@ -207,10 +215,23 @@ class World:
         if d.placement == "anywhere" and spec.slots is None:
             slots, ys = _anywhere(np.random.default_rng([self.seed, int(index), 99]), k)
             width = 0.0
+        steady, dubbed = spec.steady or (False,) * k, spec.dubbed or (False,) * k
         tracks: list[O.Track] = []
         for i, (cls, _) in enumerate(spec.visible):
             orng = np.random.default_rng([self.seed, int(index), 1 + i])
-            tracks.append(self._track(cls, orng, self._ctx(orng, slots[i], width, k, ys[i])))
+            ctx = self._ctx(orng, slots[i], width, k, ys[i], steady[i])
+            tracks.append(self._track(cls, orng, ctx))
+            if dubbed[i]:  # the same object's sound from another take: its own events
+                take = self._track(cls, np.random.default_rng([self.seed, int(index), 301 + i]), ctx)
+                tracks[-1].sound = take.sound
+                tracks[-1].extra["sound_events"] = take.events
+        if spec.drift:
+            t_mid = np.arange(self.n_frames) / m.fps - self.seconds / 2
+            for tr, v in zip(tracks, spec.drift):
+                shift = v * m.frame_size * t_mid  # [T] pixels
+                for part in tr.parts:
+                    part.cx = part.cx + shift
+                tr.x = tr.x + shift / m.frame_size
         off_tracks = []
         for j, cls in enumerate(spec.offscreen):
             orng = np.random.default_rng([self.seed, int(index), 101 + j])
@@ -234,12 +255,13 @@ class World:
         for i, tr in enumerate(tracks):
             if spec.visible[i][1]:
                 gain = 10 ** (rng.uniform(-3, 3) / 20)
-                stems.append(self._channels(tr.sound * gain, tr.x))
+                stems.append(self._channels(tr.sound * gain, 0.5 if spec.mono else tr.x))
                 s_cls.append(tr.cls), s_on.append(True), s_obj.append(i)
         off_db = d.offscreen_db if spec.offscreen_db is None else spec.offscreen_db
         for tr in off_tracks:
             gain = 10 ** ((off_db + rng.uniform(-3, 3)) / 20)
-            stems.append(self._channels(tr.sound * gain, rng.uniform()))
+            pan = rng.uniform()
+            stems.append(self._channels(tr.sound * gain, 0.5 if spec.mono else pan))
             s_cls.append(tr.cls), s_on.append(False), s_obj.append(OFFSCREEN)
         if d.ambient_db is not None:
             noise = A.bandpass(rng.standard_normal(self.n_samples), 50, 3000, m.sample_rate, order=1)

@@ -1,0 +1,310 @@
+"""UCF-101 as labelled sources for action recognition (Owens & Efros §5; notebook 05's real-data path).
+
+Input: the folder ``data_scripts/ucf101.py`` prepares, whose ``ucf101.csv`` lists every video with
+``path,label,label_index,split1,split2,split3`` (``label_index`` 0-based, each split ``train`` / ``test``).
+:func:`load` gives the official split ``k`` as ``ActionData(name="ucf101-split<k>-<hash>", train, test,
+class_names)`` (``avscene.action.finetune``) and a :class:`Report`:
+
+1. every listed video is probed once (``avscene.datasets.scan``, cached next to the csv; no audio needed);
+2. each usable video of split ``k`` is decoded once into the clip cache (``avscene.io.ClipCache``, at the
+   profile's fps, sample rate and frame size), in parallel processes. About half of UCF-101's videos have
+   no audio track: the cache stores their frames with an all-zero int16 audio track of the frames'
+   length (``ClipCache.build(silent_ok=True)``; ``meta.json`` ``"has_audio": false``); they read as
+   silence and their ``has_audio`` is ``False``;
+3. a video is skipped, and named in the report with its reason, when it is missing, unreadable, truncated
+   (the probe's, or fewer video packets than the AVI / MP4 header declares: a cut AVI otherwise decodes
+   as a shorter, valid-looking video), has no class in ``classInd.txt`` (``no_label``), or holds fewer
+   than ``cfg.action.clip_frames`` frames at the profile's fps (``too_short``).
+
+Disk: the cache holds raw frames: at the ``gpu`` profile (256-px short side, 29.97 fps) UCF-101's 27 h
+take about 0.75 TB, so point ``cache_dir`` (``--cache``) at a large disk.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import Profile
+from ..datasets import scan
+from ..datasets.sources import CacheSource
+from ..io import (
+    ClipCache,
+    MediaError,
+    MediaInfo,
+    TruncatedMediaError,
+)
+from ..io.media_info import (
+    TRUNCATION_TOLERANCE_FRACTION,
+    TRUNCATION_TOLERANCE_S,
+    open_media,
+)
+from .finetune import ActionData
+
+CSV_NAME = "ucf101.csv"
+PARTS = ("train", "test")
+#: skipped videos listed by name in :meth:`Report.lines` (all of them go to the report's csv)
+SHOWN = 20
+
+
+class LabelledCacheSource(CacheSource):
+    """Cached real videos with labels: ``labels`` int64 ``[V]``, ``has_audio`` bool ``[V]`` (``False``: the
+    file has no audio track and its cached audio int16 ``[C, N]`` is zeros), ``n_frames`` int64 ``[V]``,
+    ``read(v) -> (frames uint8 [F, H, W, 3], audio int16 [C, N])`` (memory maps)."""
+
+    def __init__(self, cache: ClipCache, sources: Sequence[str | Path], labels: Sequence[int],
+                 has_audio: Sequence[bool]) -> None:
+        super().__init__(cache, sources)
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self.has_audio = np.asarray(has_audio, dtype=bool)
+        if not len(self.labels) == len(self.has_audio) == len(self.sources):
+            raise ValueError(f"{len(self.sources)} videos, {len(self.labels)} labels, "
+                             f"{len(self.has_audio)} has_audio flags")
+
+
+@dataclass
+class Report:
+    """What :func:`load` made of one split: videos listed and used per part, the silent ones among the
+    used, and every skipped video (``path``, ``part``, ``reason``, ``message``)."""
+
+    csv: str
+    split: int
+    classes: int
+    cache: str
+    listed: dict[str, int] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
+    silent: dict[str, int] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped_csv: str | None = None
+
+    def skip_counts(self) -> dict[str, int]:
+        """``{reason: videos}`` over both parts."""
+        return dict(sorted(Counter(s["reason"] for s in self.skipped).items()))
+
+    def lines(self, shown: int = SHOWN) -> list[str]:
+        """The report as text: counts per part, silent videos, skips by reason, the first ``shown`` skipped
+        videos by name."""
+        out = [f"UCF-101 split {self.split} ({self.csv}; {self.classes} classes; cache {self.cache})"]
+        for part in PARTS:
+            out.append(f"  {part}: {self.used.get(part, 0)} of {self.listed.get(part, 0)} listed videos used, "
+                       f"{self.silent.get(part, 0)} of them without an audio track (fed silence)")
+        counts = ", ".join(f"{k}: {v}" for k, v in self.skip_counts().items()) or "none"
+        out.append(f"  skipped {len(self.skipped)} videos; by reason: {counts}")
+        for s in self.skipped[:shown]:
+            out.append(f"    {s['part']} {s['reason']}: {s['message']}")
+        if len(self.skipped) > shown:
+            out.append(f"    ... and {len(self.skipped) - shown} more"
+                       + (f" (all of them in {self.skipped_csv})" if self.skipped_csv else ""))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts (not the skipped list) for a JSON result line."""
+        return {"split": self.split, "classes": self.classes, "listed": self.listed, "used": self.used,
+                "silent": self.silent, "skipped": self.skip_counts(), "skipped_csv": self.skipped_csv}
+
+
+# ---------------------------------------------------------------- the csv
+def index_csv(root: str | Path) -> Path:
+    """``root/ucf101.csv`` (``root`` may also be the csv itself); ``FileNotFoundError`` saying how to make it."""
+    root = Path(root)
+    path = root if root.is_file() else root / CSV_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no UCF-101 index; prepare the data first with "
+                                f"`python data_scripts/ucf101.py --out {root}`")
+    return path
+
+
+def _absolute(csv_path: Path, rel: str) -> str:
+    """A csv row's video path as ``avscene.datasets.scan`` spells it (relative to the csv's folder)."""
+    p = Path(rel)
+    return str(p if p.is_absolute() else csv_path.parent / p)
+
+
+def read_index(csv_path: Path, split: int) -> tuple[list[dict[str, str]], tuple[str, ...]]:
+    """The csv's rows (``path`` made absolute) and the class names by ``label_index``; ``ValueError``
+    naming the file and row for a missing column or a split value other than train / test / empty."""
+    column = f"split{split}"
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        need = {"path", "label", "label_index", column}
+        if not reader.fieldnames or not need <= set(reader.fieldnames):
+            raise ValueError(f"{csv_path}: needs the columns {', '.join(sorted(need))}, has {reader.fieldnames}")
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            if row[column] not in ("train", "test", ""):
+                raise ValueError(f"{csv_path}:{line}: {column} is {row[column]!r}, not train / test")
+            try:
+                row["label_index"] = str(int(row["label_index"]))
+            except ValueError:
+                raise ValueError(f"{csv_path}:{line}: label_index {row['label_index']!r} is not an integer") from None
+            rows.append({**row, "rel": row["path"], "path": _absolute(csv_path, row["path"])})
+    names: dict[int, str] = {}
+    for row in rows:
+        i = int(row["label_index"])
+        if i >= 0 and names.setdefault(i, row["label"]) != row["label"]:
+            raise ValueError(f"{csv_path}: label_index {i} names both {names[i]!r} and {row['label']!r}")
+    if not names:
+        raise ValueError(f"{csv_path}: no video has a class (label_index >= 0)")
+    return rows, tuple(names.get(i, f"class{i}") for i in range(max(names) + 1))
+
+
+# ---------------------------------------------------------------- decoding into the clip cache
+def check_declared_frames(path: str | Path, info: MediaInfo) -> None:
+    """``TruncatedMediaError`` when the header declares more video frames than the probe found (beyond the
+    probe's own truncation tolerance): a truncated AVI re-indexes itself and probes as a shorter video."""
+    with open_media(path) as container:
+        declared = int(container.streams.video[0].frames or 0) if container.streams.video else 0
+    fps = info.fps or info.fps_measured
+    if declared <= info.num_frames or fps <= 0:
+        return
+    missing = (declared - info.num_frames) / fps
+    if missing > max(TRUNCATION_TOLERANCE_S, TRUNCATION_TOLERANCE_FRACTION * declared / fps):
+        raise TruncatedMediaError(path, f"{info.num_frames} video frames of the {declared} its header declares "
+                                        f"(data ends {missing:.2f} s early)")
+
+
+def prepare_one(cache: ClipCache, path: str, info: MediaInfo, clip_frames: int) -> dict[str, Any]:
+    """Make sure ``path`` has a fresh store with at least ``clip_frames`` frames (picklable outcome):
+    ``{"n_frames": T}`` or ``{"reason": ..., "message": ...}``; never raises."""
+    try:
+        if not cache.is_fresh(path):
+            check_declared_frames(path, info)
+            expect = math.floor(info.av_duration * cache.fps + 1e-6)
+            if expect < clip_frames:
+                return _too_short(path, expect, cache.fps, clip_frames)
+            cache.build(path, silent_ok=True)  # no audio track: zeros, "has_audio": false
+        meta = json.loads((cache.entry_dir(path) / "meta.json").read_text())
+        n = int(meta["frames_shape"][0])
+        return _too_short(path, n, cache.fps, clip_frames) if n < clip_frames else {"n_frames": n}
+    except MediaError as e:
+        return {"reason": e.reason, "message": str(e)}
+    except Exception as e:  # noqa: BLE001 - one bad file must not stop the split: it is reported instead
+        return {"reason": "error", "message": f"{path}: {type(e).__name__}: {e}"}
+
+
+def _too_short(path: str, frames: int, fps: float, clip_frames: int) -> dict[str, str]:
+    return {"reason": "too_short",
+            "message": f"{path}: {frames} frames at {fps:g} fps, fewer than a {clip_frames}-frame clip"}
+
+
+def prepare_all(cache: ClipCache, infos: dict[str, MediaInfo], clip_frames: int, *, workers: int | None = None,
+                verbose: bool = True) -> dict[str, dict[str, Any]]:
+    """:func:`prepare_one` for every ``{path: probe}``, in ``workers`` processes (default: every CPU)."""
+    from ..runtime import process_pool, progress
+
+    paths = list(infos)
+    workers = workers or max(1, min(len(paths), os.cpu_count() or 1))
+    bar = progress(total=len(paths), desc="UCF-101 clip cache", disable=not verbose)
+    out: dict[str, dict[str, Any]] = {}
+    if workers == 1 or len(paths) <= 1:
+        for p in paths:
+            out[p] = prepare_one(cache, p, infos[p], clip_frames)
+            bar.update(1)
+    else:
+        fresh = ClipCache(cache.root, fps=cache.fps, sample_rate=cache.sample_rate, channels=cache.channels,
+                          frame_size=cache.frame_size)  # no open memory maps to pickle
+        with process_pool(workers) as pool:
+            futures = {p: pool.submit(prepare_one, fresh, p, infos[p], clip_frames) for p in paths}
+            for p in paths:
+                out[p] = futures[p].result()
+                bar.update(1)
+    bar.close()
+    return out
+
+
+# ---------------------------------------------------------------- the split
+def videos_hash(train: Sequence[str], test: Sequence[str]) -> str:
+    """12 hex characters of the sha1 of the sorted training and test paths (relative to the csv): the
+    run's name and settings key change when other videos are used (a video fixed or newly broken)."""
+    text = "\n".join(sorted(train)) + "\n--test--\n" + "\n".join(sorted(test))
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def load(cfg: Profile, root: str | Path, split: int = 1, *, cache_dir: str | Path | None = None,
+         workers: int | None = None, verbose: bool = True) -> tuple[ActionData, Report]:
+    """UCF-101's official split ``split`` (1-3) for ``cfg``: ``ActionData`` whose ``train`` / ``test`` are
+    :class:`LabelledCacheSource`s (frames at ``cfg.media``'s fps and frame size, audio at its sample rate;
+    silent videos read as zeros with ``has_audio`` False), and the :class:`Report` (written to
+    ``<cache>/ucf101-split<k>.skipped.csv``). ``cache_dir`` defaults to ``<root>/.avscene-cache-<profile>``.
+    ``ValueError`` when a part keeps no video."""
+    if split not in (1, 2, 3):
+        raise ValueError(f"UCF-101 has the official splits 1, 2 and 3, not {split}")
+    csv_path = index_csv(root)
+    rows, class_names = read_index(csv_path, split)
+    column = f"split{split}"
+    cache = ClipCache.from_profile(Path(cache_dir) if cache_dir else csv_path.parent / f".avscene-cache-{cfg.name}",
+                                   cfg)
+    index = scan(csv_path, min_duration=0.0, require_audio=False, workers=workers, verbose=verbose)
+    probed = {e.path: e.info for e in index}
+    scan_skips = {s["path"]: s for s in index.skipped}
+    report = Report(str(csv_path), split, len(class_names), str(cache.root), listed={p: 0 for p in PARTS})
+    wanted = [r for r in rows if r[column]]
+    todo: dict[str, MediaInfo] = {}
+    for r in wanted:
+        report.listed[r[column]] += 1
+        if r["path"] in scan_skips:
+            s = scan_skips[r["path"]]
+            report.skipped.append({"path": r["path"], "part": r[column], "reason": s["reason"], "message": s["message"]})
+        elif int(r["label_index"]) < 0:
+            report.skipped.append({"path": r["path"], "part": r[column], "reason": "no_label",
+                                   "message": f"{r['path']}: class {r['label']!r} is not in classInd.txt"})
+        else:
+            todo[r["path"]] = probed[r["path"]]
+    outcome = prepare_all(cache, todo, cfg.action.clip_frames, workers=workers, verbose=verbose)
+    parts: dict[str, list[dict[str, str]]] = {p: [] for p in PARTS}
+    for r in wanted:
+        got = outcome.get(r["path"])
+        if got is None:
+            continue
+        if "n_frames" in got:
+            parts[r[column]].append(r)
+        else:
+            report.skipped.append({"path": r["path"], "part": r[column], "reason": got["reason"],
+                                   "message": got["message"]})
+    sources = {}
+    for part, chosen in parts.items():
+        report.used[part] = len(chosen)
+        silent = [not probed[r["path"]].has_audio for r in chosen]
+        report.silent[part] = int(sum(silent))
+        if chosen:
+            sources[part] = LabelledCacheSource(cache, [r["path"] for r in chosen],
+                                                [int(r["label_index"]) for r in chosen], [not s for s in silent])
+    report.skipped_csv = _write_skipped(cache.root / f"ucf101-split{split}.skipped.csv", report.skipped)
+    empty = [p for p in PARTS if p not in sources]
+    if empty:
+        raise ValueError(f"{csv_path}: split {split} keeps no {' or '.join(empty)} video\n" + "\n".join(report.lines()))
+    digest = videos_hash([r["rel"] for r in parts["train"]], [r["rel"] for r in parts["test"]])
+    return ActionData(f"ucf101-split{split}-{digest}", sources["train"], sources["test"], class_names), report
+
+
+def _write_skipped(path: Path, skipped: list[dict[str, str]]) -> str | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=["path", "part", "reason", "message"])
+            w.writeheader()
+            w.writerows(skipped)
+    except OSError:
+        return None
+    return str(path)
+
+
+__all__ = [
+    "LabelledCacheSource",
+    "Report",
+    "check_declared_frames",
+    "index_csv",
+    "load",
+    "prepare_all",
+    "read_index",
+    "videos_hash",
+]
