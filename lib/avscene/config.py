@@ -177,6 +177,7 @@ class ActionSpec:
     dropout: float = 0.5  # before the global mean (the original's optional dropout; its rate is not given)
     label_smoothing: float = 0.05  # of uniform mixed into the targets (the original's option)
     p_distractor: float = 0.5  # chance of a silent object of another kind beside the actor
+    travel: float = 0.3  # how far a travelling actor goes over one video, in frame widths
     test_windows: int = 1  # clips per test video, evenly spaced, their class probabilities averaged
     audio_jitter: float = 1.0  # training augmentation: the audio moves by up to this many frames (the paper's)
 

@@ -66,7 +66,7 @@ def synthetic(cfg: Profile, split: str, per_class: int) -> ArraySource:
     ``k * N_ACTIONS`` videos hold ``k`` of each class)."""
     a = cfg.action
     clips = ActionSet(cfg.media, per_class * N_ACTIONS, design=a.design, seconds=a.video_seconds,
-                      p_distractor=a.p_distractor, seed=cfg.seed, split=split)
+                      p_distractor=a.p_distractor, travel=a.travel, seed=cfg.seed, split=split)
     if clips.world.n_frames < a.clip_frames:
         raise ValueError(f"action videos of {a.video_seconds} s hold {clips.world.n_frames} frames, fewer than "
                          f"the {a.clip_frames}-frame clips")
@@ -95,6 +95,8 @@ class ActionDataset(Dataset):
             raise ValueError(f"videos {short[:5].tolist()} hold fewer than {a.clip_frames} frames "
                              "(drop them when scanning)")
         self.n_frames = n_frames
+        self.labels = np.asarray(source.labels)
+        self.has_audio = np.asarray(getattr(source, "has_audio", np.ones(len(source), bool)), dtype=bool)
         self.windows = 1 if train else a.test_windows
         self.jitter = round(a.audio_jitter * m.samples_per_frame) if train else 0
         self._orders: dict[int, np.ndarray] = {}
@@ -130,8 +132,7 @@ class ActionDataset(Dataset):
         got = np.asarray(audio[:, j:j + n])
         sound[:, :got.shape[1]] = got  # a sound track that ends early (or none) is silence after its end
         clip = crop(frames[start:start + a.clip_frames], m.crop_size, rng)
-        has_audio = bool(np.asarray(getattr(self.source, "has_audio", np.ones(len(self.source), bool)))[video])
-        label = int(np.asarray(self.source.labels)[video])
+        has_audio, label = bool(self.has_audio[video]), int(self.labels[video])
         return {"frames": torch.from_numpy(np.ascontiguousarray(clip)), "audio": torch.from_numpy(sound),
                 "label": torch.tensor(label), "video": torch.tensor(video), "has_audio": torch.tensor(has_audio),
                 "start": torch.tensor(start), "audio_start": torch.tensor(j)}
