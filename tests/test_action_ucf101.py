@@ -10,6 +10,9 @@ import argparse
 import csv
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +149,19 @@ def test_init_picks_the_variant():
 def test_missing_index_says_how_to_make_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="data_scripts/ucf101.py"):
         ucf101.load(config.get("smoke"), tmp_path, 1)
+
+
+def test_finetune_cli_under_torchrun_two_processes(ucf, tmp_path):
+    """`torchrun --nproc_per_node 2 -m avscene.action finetune --data ucf101` on the CPU (gloo), smoke sizes:
+    rank 0 prepares the cache while rank 1 waits, both train, one result line."""
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29547",
+           "-m", "avscene.action", "finetune", "--data", "ucf101", "--root", str(ucf), "--profile", "smoke",
+           "--init", "scratch", "--cache", str(cache), "--workers", "1", "--steps", "2"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "OMP_NUM_THREADS": "1", "AVSCENE_DEVICE": "cpu"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+    assert len(lines) == 1 and 0.0 <= lines[0]["test_accuracy"] <= 1.0  # printed by rank 0 only
+    assert lines[0]["ucf101"]["silent"] == {"train": 2, "test": 1} and lines[0]["steps"] == 2
+    assert json.loads((Path(lines[0]["run_dir"]) / "run.json").read_text())["finished"]
