@@ -168,7 +168,7 @@ def test_random_negatives_pretrain_under_their_own_name():
 
 
 def test_variants_train_what_they_say(runs):
-    base = F.base_state(SMOKE, "same_video")
+    base, _ = F.base_state(SMOKE, "same_video")
     probe = F.finetune(SMOKE, "linear_probe", 1, 0).model.state_dict()
     zeroed = F.finetune(SMOKE, "audio_zeroed", 1, 0).model.state_dict()
     full = F.finetune(SMOKE, "pretrained", 1, 0).model.state_dict()

@@ -116,3 +116,19 @@ def test_scan_counts_every_bad_file(corpus, capsys):
     # require_audio=False keeps the silent video
     assert any(p.endswith("silent.mp4") for p in scan(corpus, min_duration=0.5, require_audio=False,
                                                       verbose=False).paths)
+
+
+def test_a_cut_avi_is_truncated_though_it_reindexes_itself(tmp_path):
+    """An AVI cut in half decodes as a shorter, valid-looking video (ffmpeg rebuilds its index); the probe
+    compares the frames found with the count the header declares, so ``scan`` skips it as truncated."""
+    avi = make_flash_tone(tmp_path / "full.avi", kind="avi", fps=10, duration=6.0).path
+    data = avi.read_bytes()
+    cut = tmp_path / "videos" / "cut.avi"
+    cut.parent.mkdir()
+    cut.write_bytes(data[: len(data) // 2])
+    assert probe(avi).num_frames == 60
+    with pytest.raises(TruncatedMediaError, match="of the 60 its header declares") as info:
+        probe(cut)
+    assert str(cut) in str(info.value)
+    index = scan(tmp_path / "videos", min_duration=0.0, verbose=False)
+    assert [s["reason"] for s in index.skipped] == ["truncated"]

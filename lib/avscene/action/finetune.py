@@ -34,7 +34,6 @@ import torch
 from .. import runtime
 from ..config import Profile
 from ..course import hub
-from ..localization.cam_model import fingerprint
 from ..shift import pretraining
 from ..train import LoaderSource
 from ..train import finetune as train_finetune
@@ -98,12 +97,14 @@ def synthetic_data(cfg: Profile) -> ActionData:
     return ActionData("synthetic", train, test, train.class_names)
 
 
-def base_state(cfg: Profile, negatives: str, device: torch.device | None = None) -> dict[str, torch.Tensor]:
-    """The weights of the profile's shift run pretrained with ``negatives`` (``same_video``: notebook 03's
-    ``shift``; ``other_video``: ``shift_other_video``), obtained as every run is (found, fetched or trained)."""
+@lru_cache(maxsize=4)
+def base_state(cfg: Profile, negatives: str) -> tuple[dict[str, torch.Tensor], str]:
+    """The weights (on the CPU) of the profile's shift run pretrained with ``negatives`` (``same_video``:
+    notebook 03's ``shift``; ``other_video``: ``shift_other_video``), obtained as every run is (found, fetched
+    or trained), and their fingerprint; once per process, however many runs start from them."""
     pcfg = cfg.replace(**{"shift.negatives": negatives})
-    model = pretraining.pretrain(pcfg, device=device).model
-    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    state = {k: v.detach().cpu() for k, v in pretraining.pretrain(pcfg).model.state_dict().items()}
+    return state, hub.fingerprint(state)
 
 
 def run_name(cfg: Profile, variant: str, per_class: int | None, seed: int, data: str = "synthetic") -> str:
@@ -132,7 +133,7 @@ def finetune(cfg: Profile, variant: str, per_class: int | None, seed: int = 0, *
     v = VARIANTS[variant]
     data = data or synthetic_data(cfg)
     device = device or runtime.pick_device()
-    state = base_state(cfg, v.init, device) if v.init else None
+    state, base = base_state(cfg, v.init) if v.init else (None, None)
     spec = cfg.action.finetune
     task = ActionTask(v.view, v.use_sound, cfg.action.label_smoothing)
 
@@ -151,7 +152,7 @@ def finetune(cfg: Profile, variant: str, per_class: int | None, seed: int = 0, *
         return train_finetune(model, task, batches, spec, into, frozen=("sf", "im") if v.head_only else (),
                               evaluate=lambda m: accuracy(m, test, task), device=device)
 
-    key = settings(cfg, v, per_class, seed, data.name, fingerprint(state) if state is not None else None)
+    key = settings(cfg, v, per_class, seed, data.name, base)
     return hub.obtain(run_name(cfg, variant, per_class, seed, data.name), cfg, key, build=build, train=train,
                       retrain=retrain, device=device)
 

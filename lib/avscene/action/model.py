@@ -44,12 +44,8 @@ class ActionNet(ShiftNet):
 
     @classmethod
     def from_config(cls, cfg: Profile, classes: int, **overrides: Any) -> ActionNet:  # type: ignore[override]
-        """The network of a profile (``cfg.net``, ``cfg.media.channels``, ``cfg.action.dropout``)."""
-        kw: dict[str, Any] = {"width": cfg.net.width, "audio_channels": cfg.media.channels,
-                              "bn_momentum": cfg.net.bn_momentum, "renorm": cfg.net.renorm,
-                              "audio_pool": cfg.net.audio_pool, "dropout": cfg.action.dropout}
-        kw.update(overrides)
-        return cls(classes, **kw)
+        """The network of a profile (``ShiftNet.from_config``'s sizes, with ``cfg.action.dropout``)."""
+        return super().from_config(cfg, classes=classes, **{"dropout": cfg.action.dropout, **overrides})
 
     def forward(self, frames: torch.Tensor, audio: torch.Tensor | None,
                 use_sound: bool | None = None) -> torch.Tensor:

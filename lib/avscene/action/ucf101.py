@@ -12,8 +12,8 @@ class_names)`` (``avscene.action.finetune``) and a :class:`Report`:
    length (``ClipCache.build(silent_ok=True)``; ``meta.json`` ``"has_audio": false``); they read as
    silence and their ``has_audio`` is ``False``;
 3. a video is skipped, and named in the report with its reason, when it is missing, unreadable, truncated
-   (the probe's, or fewer video packets than the AVI / MP4 header declares: a cut AVI otherwise decodes
-   as a shorter, valid-looking video), has no class in ``classInd.txt`` (``no_label``), or holds fewer
+   (the probe's checks, which also catch a cut AVI that decodes as a shorter, valid-looking video),
+   fails to decode into the cache (``cache_failed``), has no class in ``classInd.txt`` (``no_label``), or holds fewer
    than ``cfg.action.clip_frames`` frames at the profile's fps (``too_short``).
 
 Disk: the cache holds raw frames: at the ``gpu`` profile (256-px short side, 29.97 fps) UCF-101's 27 h
@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import math
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,17 +35,7 @@ import numpy as np
 from ..config import Profile
 from ..datasets import scan
 from ..datasets.sources import CacheSource
-from ..io import (
-    ClipCache,
-    MediaError,
-    MediaInfo,
-    TruncatedMediaError,
-)
-from ..io.media_info import (
-    TRUNCATION_TOLERANCE_FRACTION,
-    TRUNCATION_TOLERANCE_S,
-    open_media,
-)
+from ..io import ClipCache, MediaInfo
 from .finetune import ActionData
 
 CSV_NAME = "ucf101.csv"
@@ -158,66 +146,30 @@ def read_index(csv_path: Path, split: int) -> tuple[list[dict[str, str]], tuple[
 
 
 # ---------------------------------------------------------------- decoding into the clip cache
-def check_declared_frames(path: str | Path, info: MediaInfo) -> None:
-    """``TruncatedMediaError`` when the header declares more video frames than the probe found (beyond the
-    probe's own truncation tolerance): a truncated AVI re-indexes itself and probes as a shorter video."""
-    with open_media(path) as container:
-        declared = int(container.streams.video[0].frames or 0) if container.streams.video else 0
-    fps = info.fps or info.fps_measured
-    if declared <= info.num_frames or fps <= 0:
-        return
-    missing = (declared - info.num_frames) / fps
-    if missing > max(TRUNCATION_TOLERANCE_S, TRUNCATION_TOLERANCE_FRACTION * declared / fps):
-        raise TruncatedMediaError(path, f"{info.num_frames} video frames of the {declared} its header declares "
-                                        f"(data ends {missing:.2f} s early)")
-
-
-def prepare_one(cache: ClipCache, path: str, info: MediaInfo, clip_frames: int) -> dict[str, Any]:
-    """Make sure ``path`` has a fresh store with at least ``clip_frames`` frames (picklable outcome):
-    ``{"n_frames": T}`` or ``{"reason": ..., "message": ...}``; never raises."""
-    try:
-        if not cache.is_fresh(path):
-            check_declared_frames(path, info)
-            expect = math.floor(info.av_duration * cache.fps + 1e-6)
-            if expect < clip_frames:
-                return _too_short(path, expect, cache.fps, clip_frames)
-            cache.build(path, silent_ok=True)  # no audio track: zeros, "has_audio": false
-        meta = json.loads((cache.entry_dir(path) / "meta.json").read_text())
-        n = int(meta["frames_shape"][0])
-        return _too_short(path, n, cache.fps, clip_frames) if n < clip_frames else {"n_frames": n}
-    except MediaError as e:
-        return {"reason": e.reason, "message": str(e)}
-    except Exception as e:  # noqa: BLE001 - one bad file must not stop the split: it is reported instead
-        return {"reason": "error", "message": f"{path}: {type(e).__name__}: {e}"}
-
-
 def _too_short(path: str, frames: int, fps: float, clip_frames: int) -> dict[str, str]:
     return {"reason": "too_short",
             "message": f"{path}: {frames} frames at {fps:g} fps, fewer than a {clip_frames}-frame clip"}
 
 
-def prepare_all(cache: ClipCache, infos: dict[str, MediaInfo], clip_frames: int, *, workers: int | None = None,
-                verbose: bool = True) -> dict[str, dict[str, Any]]:
-    """:func:`prepare_one` for every ``{path: probe}``, in ``workers`` processes (default: every CPU)."""
-    from ..runtime import process_pool, progress
-
-    paths = list(infos)
-    workers = workers or max(1, min(len(paths), os.cpu_count() or 1))
-    bar = progress(total=len(paths), desc="UCF-101 clip cache", disable=not verbose)
+def prepare(cache: ClipCache, infos: dict[str, MediaInfo], clip_frames: int, *,
+            workers: int | None = None) -> dict[str, dict[str, Any]]:
+    """Decode every ``{path: probe}`` into ``cache`` once (``ClipCache.build_all``, parallel; a file without
+    sound gets silence), unless the probe already says it holds fewer than ``clip_frames`` frames; returns
+    per path ``{"n_frames": T}`` or ``{"reason": ..., "message": ...}``."""
     out: dict[str, dict[str, Any]] = {}
-    if workers == 1 or len(paths) <= 1:
-        for p in paths:
-            out[p] = prepare_one(cache, p, infos[p], clip_frames)
-            bar.update(1)
-    else:
-        fresh = ClipCache(cache.root, fps=cache.fps, sample_rate=cache.sample_rate, channels=cache.channels,
-                          frame_size=cache.frame_size)  # no open memory maps to pickle
-        with process_pool(workers) as pool:
-            futures = {p: pool.submit(prepare_one, fresh, p, infos[p], clip_frames) for p in paths}
-            for p in paths:
-                out[p] = futures[p].result()
-                bar.update(1)
-    bar.close()
+    for path, info in infos.items():
+        frames = math.floor(info.av_duration * cache.fps + 1e-6)
+        if frames < clip_frames:
+            out[path] = _too_short(path, frames, cache.fps, clip_frames)
+    failures = cache.build_all([p for p in infos if p not in out], workers=workers, silent_ok=True)
+    for path in infos:
+        if path in out:
+            continue
+        if path in failures:
+            out[path] = {"reason": "cache_failed", "message": failures[path]}
+            continue
+        n = int(cache.open(path).frames.shape[0])
+        out[path] = _too_short(path, n, cache.fps, clip_frames) if n < clip_frames else {"n_frames": n}
     return out
 
 
@@ -259,7 +211,7 @@ def load(cfg: Profile, root: str | Path, split: int = 1, *, cache_dir: str | Pat
                                    "message": f"{r['path']}: class {r['label']!r} is not in classInd.txt"})
         else:
             todo[r["path"]] = probed[r["path"]]
-    outcome = prepare_all(cache, todo, cfg.action.clip_frames, workers=workers, verbose=verbose)
+    outcome = prepare(cache, todo, cfg.action.clip_frames, workers=workers)
     parts: dict[str, list[dict[str, str]]] = {p: [] for p in PARTS}
     for r in wanted:
         got = outcome.get(r["path"])
@@ -301,10 +253,9 @@ def _write_skipped(path: Path, skipped: list[dict[str, str]]) -> str | None:
 __all__ = [
     "LabelledCacheSource",
     "Report",
-    "check_declared_frames",
     "index_csv",
     "load",
-    "prepare_all",
+    "prepare",
     "read_index",
     "videos_hash",
 ]

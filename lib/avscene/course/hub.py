@@ -118,6 +118,16 @@ def settings_key(settings: Mapping[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------- small helpers
+def fingerprint(state: Mapping[str, torch.Tensor]) -> str:
+    """A short hash of a state dict's values: which weights a run started from goes into its settings key
+    (the CAM model, notebook 04; the fine-tuned action networks, notebook 05)."""
+    h = hashlib.sha1()
+    for name in sorted(state):
+        h.update(name.encode())
+        h.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

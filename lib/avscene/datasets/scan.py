@@ -22,8 +22,9 @@ from avscene.io.media_info import MediaInfo, probe
 #: file extensions a folder walk treats as videos
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".flv", ".mpg", ".mpeg",
                               ".ts", ".3gp", ".ogv", ".wmv"})
-#: 2: probe's video_start / audio_start are the first decoded frame's time (1: the declared start_time)
-CACHE_VERSION = 2
+#: 2: probe's video_start / audio_start are the first decoded frame's time (1: the declared start_time);
+#: 3: probe also rejects files with far fewer video frames than their header declares (a cut AVI)
+CACHE_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -175,8 +175,9 @@ class ClipCache:
         return folder
 
     def build_all(self, sources: Iterable[str | Path], *, workers: int | None = None,
-                  overwrite: bool = False) -> dict[str, str]:
-        """Build stores for many sources in parallel processes; returns ``{source: error}`` for failures."""
+                  overwrite: bool = False, silent_ok: bool = False) -> dict[str, str]:
+        """Build stores for many sources in parallel processes (``silent_ok``: as :meth:`build`); returns
+        ``{source: error}`` for failures."""
         from avscene.runtime import process_pool, progress
 
         sources = [str(s) for s in sources]
@@ -186,12 +187,12 @@ class ClipCache:
         if workers == 1 or len(todo) <= 1:
             for s in progress(todo, desc="clip cache", disable=not todo):
                 try:
-                    self.build(s, overwrite=overwrite)
+                    self.build(s, overwrite=overwrite, silent_ok=silent_ok)
                 except MediaError as e:
                     failures[s] = str(e)
             return failures
         with process_pool(workers) as pool:
-            futures = {s: pool.submit(_build_one, self, s, overwrite) for s in todo}
+            futures = {s: pool.submit(_build_one, self, s, overwrite, silent_ok) for s in todo}
             for s in progress(todo, desc="clip cache"):
                 err = futures[s].result()
                 if err:
@@ -219,9 +220,9 @@ class ClipCache:
         return self.open(source).load(start, duration)
 
 
-def _build_one(cache: ClipCache, source: str, overwrite: bool) -> str | None:
+def _build_one(cache: ClipCache, source: str, overwrite: bool, silent_ok: bool) -> str | None:
     try:
-        cache.build(source, overwrite=overwrite)
+        cache.build(source, overwrite=overwrite, silent_ok=silent_ok)
     except MediaError as e:
         return str(e)
     return None

@@ -125,7 +125,7 @@ def probe(path: str | Path) -> MediaInfo:
 
     Raises ``UnreadableMediaError`` (missing, directory, not media, undecodable), ``EmptyMediaError``
     (zero bytes or no frames), ``NoVideoStreamError``, ``TruncatedMediaError`` (data ends well before the
-    declared duration). A missing audio stream is reported by ``has_audio=False``, not raised.
+    declared duration, or holds well fewer video frames than the header declares). A missing audio stream is reported by ``has_audio=False``, not raised.
     """
     size = check_file(path)
     with open_media(path) as container:
@@ -178,6 +178,12 @@ def probe(path: str | Path) -> MediaInfo:
         else:
             fps_measured, vfr, last_dur = nominal, False, (1 / nominal if nominal else 0.0)
         video_end = max(ends.get(vs.index, 0.0), float(vtimes[-1]) + last_dur)
+        header_frames, rate = int(vs.frames or 0), nominal or fps_measured
+        if rate and header_frames > vtimes.size:  # a cut AVI re-indexes itself into a shorter, valid-looking file
+            missing = (header_frames - vtimes.size) / rate
+            if missing > max(TRUNCATION_TOLERANCE_S, TRUNCATION_TOLERANCE_FRACTION * header_frames / rate):
+                raise TruncatedMediaError(path, f"{vtimes.size} video frames of the {header_frames} its header "
+                                                f"declares (data ends {missing:.2f} s early)")
         info: dict[str, Any] = dict(
             path=str(path), container=container.format.name, size_bytes=size,
             video_codec=vs.codec_context.name, width=vs.codec_context.width, height=vs.codec_context.height,

@@ -24,7 +24,6 @@ symmetrically), with two strides removed and objects anywhere in the frame.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import torch
@@ -53,15 +52,6 @@ def profile(cfg: Profile) -> Profile:
     })
 
 
-def fingerprint(state: dict[str, torch.Tensor]) -> str:
-    """A short hash of a state dict's values (which base weights a CAM run was fine-tuned from)."""
-    h = hashlib.sha1()
-    for name in sorted(state):
-        h.update(name.encode())
-        h.update(state[name].detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
-
-
 def finetune(cfg: Profile, base: nn.Module | None = None, *, run_dir: Path | None = None,
              device: torch.device | None = None, retrain: bool = False) -> hub.Trained:
     """The CAM model of ``cfg`` (``.model`` in eval mode, ``.run``, ``.history``), fine-tuned from ``base``
@@ -79,6 +69,6 @@ def finetune(cfg: Profile, base: nn.Module | None = None, *, run_dir: Path | Non
     def train(into: Path):
         return pretraining.train_on_task(lcfg, into, device=device, init=state)
 
-    key = {"base": fingerprint(state), **pretraining.settings(lcfg)}
+    key = {"base": hub.fingerprint(state), **pretraining.settings(lcfg)}
     return hub.obtain(hub.run_name(NAME, cfg), cfg, key, build=lambda: ShiftNet.from_config(lcfg), train=train, run_dir=run_dir,
                       retrain=retrain, device=device)
