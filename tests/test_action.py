@@ -63,9 +63,24 @@ def test_actions_differ_in_rhythm_and_travel_only():
     assert max(travel["in place"]) < 0.1 and min(travel["travelling"]) > 0.2, travel
 
 
+def test_a_shaken_actor_trembles_side_to_side_and_sounds_as_when_held():
+    cfg = config.get("cpu")
+    acts = S.ActionSet(cfg.media, 12, seconds=4.0, p_distractor=0.0)
+    assert acts.design == cfg.action.design == "shake" and acts.shake == cfg.action.shake
+    spec = acts.spec(1)  # ball, in sync, shaken
+    assert spec.shake == (acts.shake,) and acts.spec(0).shake == (0.0,)
+    shaken = acts.world.clip(1, spec)
+    held = acts.world.clip(1, dataclasses.replace(spec, shake=(0.0,)))
+    assert np.array_equal(shaken.audio, held.audio)  # never heard
+    dx = (_centre_x(shaken.masks[0]) - _centre_x(held.masks[0])) / cfg.media.frame_size  # [T] frame widths
+    assert abs(np.abs(dx).max() - acts.shake) < 0.03  # the amplitude (to the pixel grid)
+    assert np.allclose(dx[8:], dx[:-8], atol=0.03) and not np.allclose(dx[4:], dx[:-4], atol=0.03)  # period 8
+    assert S.actions("sync")[1] == (0, "in sync", "travelling")  # the earlier design stays available
+
+
 def test_a_dubbed_action_looks_the_same_and_sounds_another_take():
     acts = S.ActionSet(SMOKE.media, 12, p_distractor=0.0)
-    assert S.ACTIONS[1] == (0, "in sync", "travelling") and S.ACTIONS[3] == (0, "dubbed", "travelling")
+    assert S.ACTIONS[1] == (0, "in sync", "shaken") and S.ACTIONS[3] == (0, "dubbed", "shaken")
     spec = acts.spec(3)
     assert spec.dubbed == (True,)
     dubbed = acts.world.clip(3, spec)
@@ -192,6 +207,15 @@ def test_every_variant_runs_and_a_finished_run_is_found(runs, capsys):
         F.finetune(SMOKE, "imagenet", 1, 0)
 
 
+def test_a_longer_check_trains_under_its_own_name(runs):
+    long = F.finetune(SMOKE, "scratch", None, 0, steps=SMOKE.action.finetune.steps + 1)
+    assert long.history[-1]["step"] == SMOKE.action.finetune.steps + 1
+    assert (runs / "action" / f"scratch-{SMOKE.action.finetune.steps + 1}steps" / "all" / "seed0" / "run.json").exists()
+    same = F.finetune(SMOKE, "scratch", None, 0, steps=SMOKE.action.finetune.steps)  # the recipe's: the plain run
+    assert same.history[-1]["step"] == SMOKE.action.finetune.steps
+    assert (runs / "action" / "scratch" / "all" / "seed0" / "run.json").exists()
+
+
 def test_ablation_metrics_have_the_issue_keys(runs):
     rows = ablation.table(SMOKE)
     points = ablation.curve(SMOKE)
@@ -205,7 +229,8 @@ def test_ablation_metrics_have_the_issue_keys(runs):
         assert isinstance(m[k], float) and 0 <= m[k] <= 1, k
     assert len(m["acc_pretrained_seeds"]) == SMOKE.action.seeds
     assert [row[0] for row in m["curve"]] == list(SMOKE.action.curve)
-    # the curve's all-labels point is the probes' full model: the same runs
+    # without probe_steps of its own, the curve's all-labels point is the probes' full model: the same runs
+    assert SMOKE.action.probe_steps is None and m["probe_steps"] == m["finetune_steps"]
     assert m["curve"][-1][2] == pytest.approx(m["acc_full_all_labels"])
     text = ablation.markdown(rows, SMOKE)
     assert "82.1 %" in text and "78.7 %" in text and text.count("\n") == len(ablation.ROWS) + 1
@@ -226,6 +251,10 @@ def test_action_benchmark_reports_step_rate_flops_and_the_ablations_cost():
     assert row["ratio"] == pytest.approx(row["GFLOP_per_s"] / row["matmul_GFLOP_per_s"])
     a = SMOKE.action
     assert row["runs"] == a.seeds * (4 + 2 * (len(a.curve) - 1) + 2) + a.seeds
+    cpu = config.get("cpu").action  # its set check trains longer: three runs of its own per seed
+    runs = bench.runs_in_notebook(config.get("cpu"))
+    assert runs["full"] == cpu.seeds * (4 + 2 * (len(cpu.curve) - 1) + 3) and cpu.probe_steps > cpu.finetune.steps
+    assert runs["full_steps"] == cpu.seeds * ((4 + 2 * (len(cpu.curve) - 1)) * cpu.finetune.steps + 3 * cpu.probe_steps)
 
 
 def test_confusion_rows_are_shares_of_each_true_class():

@@ -60,6 +60,10 @@ def test_estimate_accepts_hits_shares_and_explicit_intervals() -> None:
     seeds = Estimate.of((0.7, 0.6, 0.8))  # a mean over seeds with its own interval
     assert (seeds.value, seeds.low, seeds.high, seeds.n) == (0.7, 0.6, 0.8, None)
     assert Estimate.of(seeds) is seeds
+    same = [49 / 240] * 3  # three equal seeds: their mean lands an ulp above their max
+    assert float(np.mean(same)) > max(same)
+    tied = Estimate.of((float(np.mean(same)), min(same), max(same)))
+    assert tied.low <= tied.value <= tied.high
     with pytest.raises(TypeError):
         Estimate.of("0.7")
 

@@ -114,3 +114,12 @@ def test_metrics_json_records_runs_even_when_none(tmp_path: Path, monkeypatch: p
     out = outputs.Outputs("99_test", config.get("cpu"))
     out.record(x=1)
     assert json.loads((out.dir / "metrics.json").read_text())["runs"] == {}
+
+
+def test_many_runs_of_one_family_are_summed_in_one_entry(tmp_path: Path) -> None:
+    runs = {"shift": {"source": "found", "train_seconds": 600.0},
+            **{f"action/scratch/5/seed{k}": {"source": "trained", "train_seconds": 30.0} for k in range(4)}}
+    write_metrics(tmp_path, "05_x", 300.0, runs=runs)
+    row = outputs.run_time_table("05_x", root=tmp_path, snapshot=None).splitlines()[2]
+    # 300 s wall of which 120 s trained here: 3.0 min with weights, 3.0 + 10.0 + 2.0 min from scratch
+    assert row.startswith("| `cpu` | 3.0 | 15.0 (training `shift` 10.0, `action/...` 2.0 (4 runs)) |"), row

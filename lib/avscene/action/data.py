@@ -66,7 +66,8 @@ def synthetic(cfg: Profile, split: str, per_class: int) -> ArraySource:
     ``k * N_ACTIONS`` videos hold ``k`` of each class)."""
     a = cfg.action
     clips = ActionSet(cfg.media, per_class * N_ACTIONS, design=a.design, seconds=a.video_seconds,
-                      p_distractor=a.p_distractor, travel=a.travel, seed=cfg.seed, split=split)
+                      p_distractor=a.p_distractor, travel=a.travel, shake=a.shake,
+                      seed=cfg.seed, split=split)
     if clips.world.n_frames < a.clip_frames:
         raise ValueError(f"action videos of {a.video_seconds} s hold {clips.world.n_frames} frames, fewer than "
                          f"the {a.clip_frames}-frame clips")

@@ -12,8 +12,8 @@ def action_grid(frames: np.ndarray, envelopes: np.ndarray, names: Sequence[str],
                 n_thumbs: int = 6, title: str = "") -> Any:
     """One row per action: ``n_thumbs`` frames of its clip (``frames [K, T, H, W, 3]``, titled with their
     time in s) beside the loudness of its sound (``envelopes [K, T]``, RMS per frame, mono): the frames
-    show the object, only the row of frames over time shows whether it travels, and the envelope shows
-    its rhythm."""
+    show the object, only the row of frames over time shows whether it shakes (or travels), and the
+    envelope shows its rhythm."""
     import matplotlib.pyplot as plt
 
     k, t = frames.shape[:2]
@@ -41,6 +41,30 @@ def action_grid(frames: np.ndarray, envelopes: np.ndarray, names: Sequence[str],
         ax.tick_params(labelsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def training_curves(histories: dict[str, Sequence[dict]], *, chance: float, mark: int | None = None,
+                    title: str = "") -> Any:
+    """Training accuracy (the logged running mean of each ``acc`` row) against the step, one line per run
+    (``histories``: label -> a run's log rows), chance as a dotted line and ``mark`` (e.g. the ablation
+    recipe's step count) as a dashed one: where a network trained from scratch starts to see more than
+    one frame or the sound alone could tell."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.2, 3.4))
+    for label, rows in histories.items():
+        rows = [r for r in rows if "acc" in r]
+        ax.plot([r["step"] for r in rows], [100 * r["acc"] for r in rows], label=label)
+    ax.axhline(100 * chance, color="0.5", ls=":", lw=1, label=f"chance ({100 * chance:.1f} %)")
+    if mark is not None:
+        ax.axvline(mark, color="0.3", ls="--", lw=1, label=f"the ablation's {mark} steps")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("training accuracy (%)")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
     return fig
 
 

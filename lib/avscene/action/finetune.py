@@ -124,13 +124,19 @@ def settings(cfg: Profile, variant: Variant, per_class: int | None, seed: int, d
 
 
 def finetune(cfg: Profile, variant: str, per_class: int | None, seed: int = 0, *, data: ActionData | None = None,
-             device: torch.device | None = None, retrain: bool = False) -> hub.Trained:
+             steps: int | None = None, device: torch.device | None = None, retrain: bool = False) -> hub.Trained:
     """The run of ``variant`` (``VARIANTS``) fine-tuned on ``per_class`` labelled videos per class (``None``:
     all) of ``data`` (default: the synthetic action set) with fine-tuning seed ``seed``; ``.model`` is the
-    ``ActionNet`` in eval mode, its test accuracy :func:`test_accuracy`."""
+    ``ActionNet`` in eval mode, its test accuracy :func:`test_accuracy`. ``steps`` other than the recipe's
+    (the action set's check, ``cfg.action.probe_steps``) trains longer under its own run name
+    (``action/<variant>-<steps>steps/...``), every other setting the recipe's."""
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     v = VARIANTS[variant]
+    name = variant
+    if steps is not None and steps != cfg.action.finetune.steps:
+        cfg = cfg.replace(**{"action.finetune": dataclasses.replace(cfg.action.finetune, steps=int(steps))})
+        name = f"{variant}-{int(steps)}steps"
     data = data or synthetic_data(cfg)
     device = device or runtime.pick_device()
     state, base = base_state(cfg, v.init) if v.init else (None, None)
@@ -153,7 +159,7 @@ def finetune(cfg: Profile, variant: str, per_class: int | None, seed: int = 0, *
                               evaluate=lambda m: accuracy(m, test, task), device=device)
 
     key = settings(cfg, v, per_class, seed, data.name, base)
-    return hub.obtain(run_name(cfg, variant, per_class, seed, data.name), cfg, key, build=build, train=train,
+    return hub.obtain(run_name(cfg, name, per_class, seed, data.name), cfg, key, build=build, train=train,
                       retrain=retrain, device=device)
 
 

@@ -39,11 +39,17 @@ def step_flops(cfg: config.Profile) -> float:
 
 
 def runs_in_notebook(cfg: config.Profile) -> dict[str, int]:
-    """Fine-tuning runs notebook 05 trains, per kind of step: the table's rows (the linear probe apart), the
-    curve's other budgets (pretrained and scratch), the two probes (their full model is the curve's last)."""
+    """Fine-tuning runs notebook 05 trains and their steps, per kind of step: the table's rows (the linear
+    probe apart), the curve's other budgets (pretrained and scratch) and the set's check (the two probes and
+    their full model, which is the curve's last point when ``probe_steps`` is the recipe's)."""
     a = cfg.action
+    steps, check = a.finetune.steps, a.probe_steps or a.finetune.steps
     curve_extra = len([n for n in a.curve if n != a.labels_per_class])
-    return {"full": a.seeds * (4 + 2 * curve_extra + 2), "linear_probe": a.seeds}
+    shared = check == steps and a.curve[-1] >= a.train_per_class
+    ablation = a.seeds * (4 + 2 * curve_extra)
+    probes = a.seeds * (2 if shared else 3)
+    return {"full": ablation + probes, "linear_probe": a.seeds,
+            "full_steps": ablation * steps + probes * check, "linear_probe_steps": a.seeds * steps}
 
 
 def measure(cfg: config.Profile, device: torch.device, seconds: float) -> dict[str, Any]:
@@ -81,7 +87,7 @@ def measure(cfg: config.Profile, device: torch.device, seconds: float) -> dict[s
     scored = rate(lambda: predict(net, test, task), len(test), warmup=1, min_seconds=seconds)
     flops = step_flops(cfg) * spec.batch / full["s_per_call"]
     runs = runs_in_notebook(cfg)
-    minutes = (runs["full"] * full["s_per_call"] + runs["linear_probe"] * probe["s_per_call"]) * spec.steps / 60
+    minutes = (runs["full_steps"] * full["s_per_call"] + runs["linear_probe_steps"] * probe["s_per_call"]) / 60
     return {"profile": cfg.name, "clip": f"{a.clip_frames}x{cfg.media.crop_size}", "batch": spec.batch,
             "s_per_step": full["s_per_call"], "clips_per_s": full["items_per_s"], "GFLOP_per_s": flops / 1e9,
             "matmul_GFLOP_per_s": matmul / 1e9, "ratio": flops / matmul,

@@ -151,6 +151,16 @@ def _minutes(minutes: float) -> str:
     return "< 0.1" if minutes < 0.05 else f"{minutes:.1f}"
 
 
+def _training(minutes: dict[str, float]) -> list[str]:
+    """``["`shift` 9.8", "`action/...` 12.3 (39 runs)"]``: runs of one family (the part of the name before
+    the first ``/``) in one entry when there are several, so a notebook of many small runs stays readable."""
+    families: dict[str, list[float]] = {}
+    for name, m in minutes.items():
+        families.setdefault(name.split("/")[0], []).append(m)
+    return [f"`{fam}` {_minutes(ms[0])}" if len(ms) == 1 and fam in minutes
+            else f"`{fam}/...` {_minutes(sum(ms))} ({len(ms)} runs)" for fam, ms in families.items()]
+
+
 def machine(env: dict[str, Any]) -> str:
     """``environment`` of a ``metrics.json`` in a few words: ``2-core CPU, Linux x86_64``, ``Tesla T4 GPU, Colab``."""
     gpu = env.get("gpu")
@@ -229,6 +239,6 @@ def run_time_table(notebook: str, profiles: tuple[str, ...] = RUN_TIME_PROFILES,
         else:
             with_w, scratch = _minutes(m["with_weights"]), _minutes(m["from_scratch"])
             if m["training"]:
-                scratch += " (training " + ", ".join(f"`{k}` {_minutes(v)}" for k, v in m["training"].items()) + ")"
+                scratch += " (training " + ", ".join(_training(m["training"])) + ")"
         lines.append(f"| `{name}` | {with_w} | {scratch} | {m['machine']} |")
     return "\n".join(lines) + note

@@ -71,5 +71,6 @@ class Estimate:
         if isinstance(x, (tuple, list)) and len(x) == 2:
             return cls.from_share(float(x[0]), int(x[1]), confidence)
         if isinstance(x, (tuple, list)) and len(x) == 3:
-            return cls(float(x[0]), float(x[1]), float(x[2]))
+            value = float(x[0])  # the mean of equal values can land an ulp outside their range
+            return cls(value, min(float(x[1]), value), max(float(x[2]), value))
         raise TypeError(f"a bar is an Estimate, an array of hits, (share, n) or (value, low, high); got {x!r}")

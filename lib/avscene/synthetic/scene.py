@@ -36,8 +36,10 @@ class SceneSpec:
     ``offscreen_db`` overrides the difficulty's off-screen level; ``slots`` forces object positions
     (fractions of the frame width, one per visible object). The actions of notebook 05 add, per visible
     object, ``steady`` (events on a steady beat rather than at random) and ``drift`` (travel across the
-    frame, in frame widths per second, centred on the video's middle), ``dubbed`` (its sound is another
-    take of the same object, with events of its own: the sound no longer follows the impacts), and
+    frame, in frame widths per second, centred on the video's middle), ``shake`` (a side-to-side tremble of
+    that amplitude, in frame widths, with a period of eight frames: seen in motion, never in one frame, never
+    heard), ``dubbed`` (its sound is another take of the same object, with events of its own: the sound no
+    longer follows the impacts), and
     ``mono`` (every source recorded in the middle of the stereo field: where an object is cannot be heard).
     """
 
@@ -47,6 +49,7 @@ class SceneSpec:
     slots: tuple[float, ...] | None = None
     steady: tuple[bool, ...] | None = None
     drift: tuple[float, ...] | None = None
+    shake: tuple[float, ...] | None = None
     dubbed: tuple[bool, ...] | None = None
     mono: bool = False
 
@@ -229,6 +232,13 @@ class World:
             t_mid = np.arange(self.n_frames) / m.fps - self.seconds / 2
             for tr, v in zip(tracks, spec.drift):
                 shift = v * m.frame_size * t_mid  # [T] pixels
+                for part in tr.parts:
+                    part.cx = part.cx + shift
+                tr.x = tr.x + shift / m.frame_size
+        if spec.shake:
+            for i, (tr, amp) in enumerate(zip(tracks, spec.shake)):
+                phase = np.random.default_rng([self.seed, int(index), 401 + i]).uniform(0, 2 * np.pi)
+                shift = amp * m.frame_size * np.sin(np.pi / 4 * np.arange(self.n_frames) + phase)  # [T] px
                 for part in tr.parts:
                     part.cx = part.cx + shift
                 tr.x = tr.x + shift / m.frame_size
