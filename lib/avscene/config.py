@@ -187,6 +187,31 @@ class ActionSpec:
 
 
 @dataclass(frozen=True)
+class SeparationSpec:
+    """On/off-screen separation (``avscene.separation``; notebook 06; the paper's §6; reference notes §1.7).
+
+    The shift network's features at three scales feed a spectrogram u-net of ``width`` (the original 64)
+    and ``levels`` encoder levels (the original 9, on 128 x 1024 spectrograms); clips of ``clip_frames``
+    frames (the original 63, 2.135 s) of which the u-net reads the first ``spec_frames`` spectrogram frames
+    (16 ms hop; the original 128). Mixtures pair two solo videos, ``p_same_class`` of them of the same
+    class. ``frozen_video``: the video net stays as pretrained and only the u-net trains (the original
+    fine-tunes both). Every variant uses ``train`` and ``seeds`` (0 .. seeds - 1).
+    """
+
+    train: TrainSpec
+    width: int = 64
+    levels: int = 9
+    clip_frames: int = 63
+    spec_frames: int = 128
+    frozen_video: bool = False
+    n_train: int = 2000  # solo training videos
+    n_test_pairs: int = 200  # held-out mixtures (each evaluated with either video on screen)
+    p_same_class: float = 0.5
+    bn_momentum: float = 3e-4  # the u-net's BN (the original's); short runs need faster averages
+    seeds: int = 3
+
+
+@dataclass(frozen=True)
 class MeasureSpec:
     """How much the notebooks measure and show beyond training: every count a notebook uses (01-04)."""
 
@@ -246,6 +271,7 @@ class Profile:
     synth: SynthSpec
     localization: LocalizationSpec
     action: ActionSpec
+    separation: SeparationSpec
     measure: MeasureSpec = MeasureSpec()
     expect: Expectations = Expectations()
     seed: int = 0
@@ -278,11 +304,14 @@ class Profile:
 
 
 def _profile(name: str, description: str, *, train: TrainSpec, finetune: dict[str, Any],
-             localization: dict[str, Any], action: dict[str, Any], **sections: Any) -> Profile:
-    """A profile whose CAM-model and action fine-tuning keep the pretraining's optimizer and loader."""
+             localization: dict[str, Any], action: dict[str, Any], separation: dict[str, Any],
+             **sections: Any) -> Profile:
+    """A profile whose CAM-model, action and separation training keep the pretraining's optimizer and loader."""
     loc = LocalizationSpec(finetune=dataclasses.replace(train, **finetune), **localization)
     act = ActionSpec(finetune=dataclasses.replace(train, **action.pop("finetune")), **action)
-    return Profile(name=name, description=description, train=train, localization=loc, action=act, **sections)
+    sep = SeparationSpec(train=dataclasses.replace(train, **separation.pop("train")), **separation)
+    return Profile(name=name, description=description, train=train, localization=loc, action=act,
+                   separation=sep, **sections)
 
 
 _PROFILES: dict[str, Profile] = {p.name: p for p in (
@@ -299,6 +328,9 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
         action=dict(finetune=dict(steps=2, batch=4, checkpoint_every=2, eval_clips=24, evals=0), clip_frames=16,
                     video_seconds=2.5, labels_per_class=1, train_per_class=2, test_per_class=1, curve=(1, 2),
                     seeds=2),
+        separation=dict(train=dict(steps=2, batch=2, grad_clip=10.0, checkpoint_every=2, eval_clips=8, evals=0), width=4,
+                        levels=5, clip_frames=16, spec_frames=32, frozen_video=True, n_train=8, n_test_pairs=2,
+                        bn_momentum=0.1, seeds=2),
         measure=MeasureSpec(detector_pairs=64, loader_batches=2, sweep_videos=8),
         expect=Expectations(learns=False),
     ),
@@ -323,6 +355,11 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
                                   eval_clips=10_000, evals=0),
                     clip_frames=32, video_seconds=4.0, labels_per_class=5, train_per_class=40, test_per_class=20,
                     curve=(2, 5, 10, 40), probe_steps=1000),
+        # 2.1-s clips (the original's 2.135 s), 128 x 256 spectrograms at 8 kHz; only the u-net trains
+        separation=dict(train=dict(steps=500, batch=8, lr=1e-3, lr_drop_at=0.8, grad_clip=10.0, num_workers=0,
+                                   checkpoint_every=250, eval_clips=10_000, evals=0),
+                        width=8, levels=7, clip_frames=32, spec_frames=128, frozen_video=True, n_train=400,
+                        n_test_pairs=100, bn_momentum=0.02),
     ),
     _profile(
         "colab", "a T4-class GPU in at most 20 minutes a notebook; reduced sizes",
@@ -340,6 +377,10 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
                                   eval_clips=10_000, evals=0),
                     clip_frames=38, video_seconds=5.0, labels_per_class=5, train_per_class=100, test_per_class=50,
                     curve=(2, 5, 10, 25, 100)),
+        separation=dict(train=dict(steps=4000, batch=8, lr=1e-3, lr_drop_at=0.8, grad_clip=10.0, checkpoint_every=1000,
+                                   eval_clips=10_000, evals=0),
+                        width=32, levels=9, clip_frames=32, spec_frames=128, n_train=2000, n_test_pairs=200,
+                        bn_momentum=0.01),
     ),
     _profile(
         "gpu", "the paper's sizes on real data (AudioSet): 125 x 224 x 224 frames, 21 kHz stereo",
@@ -357,6 +398,10 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
                                   checkpoint_every=2000, eval_clips=10_000, evals=0),
                     clip_frames=77, video_seconds=5.0, labels_per_class=5, train_per_class=100, test_per_class=50,
                     curve=(2, 5, 10, 25, 100), test_windows=10),
+        # the original: Adam 1e-4 (x0.1 at 120k), 160k steps, batch 6 per GPU, VoxCeleb2 (--data voxceleb2)
+        separation=dict(train=dict(steps=160_000, batch=6, lr=1e-4, optimizer="adam", lr_drop_at=0.75,
+                                   grad_clip=10.0, checkpoint_every=5000, eval_clips=10_000, evals=0),
+                        width=64, levels=9, clip_frames=63, spec_frames=128, n_train=20_000, n_test_pairs=1000),
     ),
 )}
 

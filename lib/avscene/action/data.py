@@ -22,7 +22,7 @@ from torch.utils.data import Dataset
 from .. import sampling
 from ..config import Profile
 from ..io.pcm import to_pcm16
-from ..models.inputs import audio_to_net, frames_to_net
+from ..models.inputs import audio_to_net, frames_to_net, single_frame
 from ..shift.dataset import crop
 from ..synthetic.datasets import N_ACTIONS, ActionSet
 
@@ -158,11 +158,7 @@ def view(frames: torch.Tensor, kind: str, *, train: bool) -> torch.Tensor:
     if kind == "full":
         return frames
     if kind == "single_frame":
-        b, t = frames.shape[0], frames.shape[2]
-        pick = (torch.randint(t, (b,), device=frames.device) if train
-                else torch.full((b,), t // 2, device=frames.device))
-        one = frames[torch.arange(b, device=frames.device), :, pick]  # [B, 3, H, W]
-        return one[:, :, None].expand(-1, -1, t, -1, -1).contiguous()
+        return single_frame(frames, train=train)
     if kind == "audio_only":
         return torch.zeros_like(frames)
     raise ValueError(f"unknown view {kind!r}; choose one of {', '.join(VIEWS)}")

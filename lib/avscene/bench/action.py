@@ -16,7 +16,7 @@ from avscene import config, runtime
 from avscene.action import ActionNet
 from avscene.action.data import ActionDataset, clip_samples, collate, synthetic, to_device
 from avscene.action.task import ActionTask, predict
-from avscene.bench.common import measure_matmul_flops, peak_rss_mib, print_table, rate
+from avscene.bench.common import measure_matmul_flops, print_table, profile_rows, rate, train_step
 from avscene.models.summary import example_inputs, flops_per_clip
 from avscene.synthetic.datasets import N_ACTIONS
 from avscene.train import LoaderSource, freeze, make_optimizer
@@ -66,17 +66,7 @@ def measure(cfg: config.Profile, device: torch.device, seconds: float) -> dict[s
         frozen = freeze(net, ("sf", "im")) if head_only else ()
         opt = make_optimizer(net, spec)
         batches = LoaderSource(items, spec.batch, 10**6, collate=collate, to_device=to_device).batches(0)
-
-        def step() -> None:
-            for module in frozen:
-                module.eval()
-            loss, _ = task.loss(net, to_device(next(batches), device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-        return step
+        return train_step(net, task, opt, batches, to_device, device, frozen)
 
     full = rate(stepper(False), spec.batch, warmup=2, min_seconds=seconds)
     probe = rate(stepper(True), spec.batch, warmup=2, min_seconds=seconds)
@@ -97,9 +87,7 @@ def measure(cfg: config.Profile, device: torch.device, seconds: float) -> dict[s
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     device = runtime.pick_device()
-    rows = []
-    for name in args.profile:
-        rows.append({**measure(config.get(name), device, args.seconds), "peak_rss_mib": round(peak_rss_mib(), 1)})
+    rows = profile_rows(measure, args.profile, device, args.seconds)
     print_table(f"action fine-tuning on {device} ({torch.get_num_threads()} threads; steps include the loader; "
                 "ablation_minutes: every fine-tuning run of notebook 05, evaluations and pretraining excluded)", rows)
     return {"device": str(device), "rows": rows}

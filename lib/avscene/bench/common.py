@@ -65,3 +65,29 @@ def measure_matmul_flops(n: int = 2048, *, device: str = "cpu", dtype: Any = Non
         sync()
 
     return rate(call, 2.0 * n**3, warmup=2, min_seconds=min_seconds)["items_per_s"]
+
+
+def train_step(net: Any, task: Any, optimizer: Any, batches: Any, to_device: Callable[[Any, Any], Any],
+               device: Any, frozen: tuple = ()) -> Callable[[], None]:
+    """One optimizer step of ``net`` on the next batch of ``batches`` (moved by ``to_device``), as the
+    Trainer takes it: frozen modules kept in eval mode, loss, backward, step (and a CUDA sync, so that a
+    timing measures the work)."""
+    import torch
+
+    def step() -> None:
+        for module in frozen:
+            module.eval()
+        loss, _ = task.loss(net, to_device(next(batches), device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if getattr(device, "type", str(device)) == "cuda":
+            torch.cuda.synchronize()
+    return step
+
+
+def profile_rows(measure: Callable[..., dict[str, Any]], profiles: list[str], *args: Any) -> list[dict[str, Any]]:
+    """``measure(config.get(name), *args)`` for each profile name, with the peak resident memory so far."""
+    from avscene import config
+
+    return [{**measure(config.get(name), *args), "peak_rss_mib": round(peak_rss_mib(), 1)} for name in profiles]

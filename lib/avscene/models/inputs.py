@@ -28,3 +28,14 @@ def audio_to_net(audio: torch.Tensor) -> torch.Tensor:
     if not audio.is_floating_point():
         raise ValueError(f"audio must be int16 PCM or float in [-1, 1], got {audio.dtype}")
     return audio.float()
+
+
+def single_frame(frames: torch.Tensor, *, train: bool) -> torch.Tensor:
+    """One frame of ``frames [B, 3, T, H, W]`` repeated ``T`` times: a random one per clip in training, the
+    middle one at test. The single-frame controls of notebooks 05 and 06 see this (motion removed, the
+    appearance kept)."""
+    b, t = frames.shape[0], frames.shape[2]
+    pick = (torch.randint(t, (b,), device=frames.device) if train
+            else torch.full((b,), t // 2, device=frames.device))
+    one = frames[torch.arange(b, device=frames.device), :, pick]  # [B, 3, H, W]
+    return one[:, :, None].expand(-1, -1, t, -1, -1).contiguous()

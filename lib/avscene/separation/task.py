@@ -1,0 +1,83 @@
+"""The separation loss for ``avscene.train`` and the held-out evaluation (reference notes §1.7; notebook 06).
+
+Training: the original's ``full`` loss (L1 on the normalised log spectrograms of both outputs, 0.01 x L1 on
+their phase), or its PIT form for the audio-only u-net; the original's 1e-5 x L2 on the weights is the
+optimizer's weight decay (``TrainSpec.weight_decay``, the same gradient). Evaluation:
+per test mixture, the on-screen output's SI-SDR and its improvement over the mixture, the on/off
+assignment, and the loss; the audio-only u-net's outputs are matched to the sources by the better of the
+two assignments (PIT), the others are taken as they say.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import losses, metrics
+from .data import MixtureDataset, collate, to_device
+from .model import SeparationNet
+
+
+@dataclass
+class SeparationTask:
+    """``loss(model, batch) -> (loss, {"l1"})`` for ``avscene.train``; ``pit`` for the audio-only u-net;
+    ``phase``: the waveforms of the evaluation take the outputs' own phase (``"predicted"``, the original)
+    or the mixture's (``"mixture"``)."""
+
+    pit: bool = False
+    phase: str = "mixture"
+
+    def outputs(self, model: SeparationNet, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        return model(batch["frames"] if model.video is not None else None, batch["mixture"])
+
+    def pair_losses(self, model: SeparationNet, batch: dict[str, torch.Tensor],
+                    on: torch.Tensor, off: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per example: the loss ``[B]`` and whether the outputs were read swapped (PIT) ``[B]``."""
+        on_t, off_t = model.target_spec(batch["on"]), model.target_spec(batch["off"])
+        straight = losses.pair_loss(on, off, on_t, off_t)
+        if not self.pit:
+            return straight, torch.zeros_like(straight, dtype=torch.bool)
+        swapped = losses.pair_loss(off, on, on_t, off_t)
+        return torch.minimum(straight, swapped), swapped < straight
+
+    def loss(self, model: nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
+        on, off = self.outputs(model, batch)  # type: ignore[arg-type]
+        per, _ = self.pair_losses(model, batch, on, off)  # type: ignore[arg-type]
+        l1 = per.mean()
+        return l1, {"l1": float(l1.detach())}
+
+
+@torch.no_grad()
+def evaluate(model: SeparationNet, dataset: MixtureDataset, task: SeparationTask, *, batch_pairs: int = 8,
+             device: torch.device | None = None) -> dict[str, np.ndarray]:
+    """Every test mixture of ``dataset`` (both views of each pair), per example: ``sisdr`` and ``sisdri``
+    (dB) of the on-screen output against the on-screen source, ``sisdr_mix`` (the mixture's own),
+    ``assign`` (bool: the on-screen output is closer to the on-screen source than the off-screen one is),
+    ``l1`` (the loss without the weight term) and ``same_class`` (bool)."""
+    device = device or next(model.parameters()).device
+    was = model.training
+    model.eval()
+    out: dict[str, list[np.ndarray]] = {k: [] for k in ("sisdr", "sisdri", "sisdr_mix", "assign", "l1", "same_class")}
+    for first in range(0, len(dataset), batch_pairs):
+        items = [dataset[i] for i in range(first, min(len(dataset), first + batch_pairs))]
+        batch = to_device(collate(items), device)
+        on, off = task.outputs(model, batch)
+        per, swapped = task.pair_losses(model, batch, on, off)
+        phase_of = batch["mixture"] if task.phase == "mixture" else None
+        est_on, est_off = model.waveforms(on, phase_of), model.waveforms(off, phase_of)
+        if task.pit:  # the audio-only u-net does not know which output is on screen: take the better match
+            s = swapped[:, None]
+            est_on, est_off = torch.where(s, est_off, est_on), torch.where(s, est_on, est_off)
+        n = model.samples
+        ref = batch["on"].mean(dim=1)[:, :n]
+        mix = batch["mixture"].mean(dim=1)[:, :n]
+        out["sisdr"].append(metrics.si_sdr(est_on, ref).cpu().numpy())
+        out["sisdri"].append(metrics.si_sdr_improvement(est_on, ref, mix).cpu().numpy())
+        out["sisdr_mix"].append(metrics.si_sdr(mix, ref).cpu().numpy())
+        out["assign"].append(metrics.assignment_correct(est_on, est_off, ref).cpu().numpy())
+        out["l1"].append(per.cpu().numpy())
+        out["same_class"].append(batch["same_class"].cpu().numpy())
+    model.train(was)
+    return {k: np.concatenate(v) for k, v in out.items()}
