@@ -22,6 +22,7 @@ LAYERS = [
     {"shift"},  # §3, notebooks 01-03
     {"localization"},  # §4, notebook 04
     {"action"},  # §5, notebook 05
+    {"separation"},  # §6, notebook 06
     {"bench", "seeds"},  # measurements across sections
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
