@@ -10,5 +10,7 @@ off-screen sources' spectrograms; an audio-only variant trained with a permutati
 * :mod:`.unet`: the u-net with video injection and two heads.
 * :mod:`.losses`: the ``full`` L1 loss and its PIT variant.
 * :mod:`.metrics`: SDR/SIR/SAR (``mir_eval``), SI-SDR and its improvement, on/off assignment accuracy.
+* :mod:`.model`, :mod:`.task`, :mod:`.runs`: ``SeparationNet``, its loss and evaluation, the variants as runs.
+* :mod:`.separate`: any video, in sliding windows (``python -m avscene.separation separate VIDEO --out DIR``).
 """
 from __future__ import annotations
