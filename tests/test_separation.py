@@ -212,10 +212,17 @@ def test_pit_loss_properties() -> None:
     torch.testing.assert_close(pit3, pit)
 
 
-def test_weight_penalty_is_half_sum_of_squares() -> None:
+def test_the_original_l2_on_weights_is_the_optimizers_decay_on_every_conv_weight() -> None:
+    from avscene import config
+    from avscene.train.optim import param_groups
+
     net = UNet(width=2, levels=3)
-    expected = sum(p.square().sum() for n, p in net.named_parameters() if n.endswith("conv.weight"))
-    torch.testing.assert_close(losses.weight_penalty(net, 1.0), 0.5 * expected)
+    spec = config.get("cpu").separation.train
+    decayed = {id(p) for g in param_groups(net, spec) if g["weight_decay"] == spec.weight_decay for p in g["params"]}
+    convs = [p for n, p in net.named_parameters() if n.endswith("conv.weight")]
+    assert spec.weight_decay == 1e-5 and convs and all(id(p) in decayed for p in convs)
+    others = [p for n, p in net.named_parameters() if not n.endswith("conv.weight")]
+    assert not any(id(p) in decayed for p in others)  # BN and biases are not decayed
 
 
 # ---------------------------------------------------------------------------------------- metrics
@@ -284,7 +291,7 @@ def test_training_steps_reduce_the_loss() -> None:
     history = []
     for step in range(21):
         on, off = net(mix, video)
-        loss = losses.full_loss(on, off, on_t, off_t) + losses.weight_penalty(net)
+        loss = losses.full_loss(on, off, on_t, off_t)
         history.append(loss.item())
         if step == 20:
             break

@@ -2,6 +2,7 @@
 §1.7, the original's ``sep_video.py``) on generated clips at the smoke profile's sizes."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import av
@@ -114,7 +115,7 @@ def test_separate_lengths_scale_and_mask(tmp_path, net, monkeypatch):
     assert len(plain.on) == len(plain.off) == int(audio_offset(starts[-1], CFG.media.fps, 4000)) + net.samples
     assert plain.frames.shape == (len(clip.frames), 32, 32, 3) and plain.sample_rate == 4000
     # the inverse gain: a louder input gives proportionally louder outputs
-    loud = sep.Decoded(clip.path, clip.frames, 3 * clip.audio, clip.fps, clip.sample_rate)
+    loud = dataclasses.replace(clip, audio=3 * clip.audio)
     louder = sep.separate(loud, net, CFG, device=torch.device("cpu"))
     np.testing.assert_allclose(louder.on, 3 * plain.on, rtol=1e-3, atol=1e-5)
     seen.clear()

@@ -122,10 +122,17 @@ def confusion(labels: np.ndarray, predicted: np.ndarray, names: Sequence[str], *
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     """``[classes, classes]`` in % of each true class's videos (rows: true, columns: predicted; a class with
-    no videos is a row of zeros)."""
-    counts = np.bincount(np.asarray(labels) * classes + np.asarray(predicted), minlength=classes * classes)
-    counts = counts.reshape(classes, classes).astype(float)
-    return 100 * counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    no videos is a row of zeros): torchmetrics' ``multiclass_confusion_matrix`` normalised over the true class."""
+    import warnings
+
+    import torch
+    from torchmetrics.functional.classification import multiclass_confusion_matrix
+
+    with warnings.catch_warnings():  # the empty rows' 0/0, which it replaces with zeros, as wanted here
+        warnings.filterwarnings("ignore", message=".*NaN values found in confusion matrix.*")
+        shares = multiclass_confusion_matrix(torch.as_tensor(np.asarray(predicted)), torch.as_tensor(np.asarray(labels)),
+                                             num_classes=classes, normalize="true")
+    return 100 * shares.double().numpy()
 
 
 def clip_rows(frames: np.ndarray, captions: Sequence[str], fps: float, *, n_thumbs: int = 6, title: str = "") -> Any:

@@ -97,14 +97,11 @@ def synthetic_data(cfg: Profile) -> ActionData:
     return ActionData("synthetic", train, test, train.class_names)
 
 
-@lru_cache(maxsize=4)
 def base_state(cfg: Profile, negatives: str) -> tuple[dict[str, torch.Tensor], str]:
-    """The weights (on the CPU) of the profile's shift run pretrained with ``negatives`` (``same_video``:
-    notebook 03's ``shift``; ``other_video``: ``shift_other_video``), obtained as every run is (found, fetched
-    or trained), and their fingerprint; once per process, however many runs start from them."""
-    pcfg = cfg.replace(**{"shift.negatives": negatives})
-    state = {k: v.detach().cpu() for k, v in pretraining.pretrain(pcfg).model.state_dict().items()}
-    return state, hub.fingerprint(state)
+    """The weights of the profile's shift run pretrained with ``negatives`` (``same_video``: notebook 03's
+    ``shift``; ``other_video``: ``shift_other_video``) and their fingerprint
+    (:func:`avscene.shift.pretraining.pretrained_state`, once per process)."""
+    return pretraining.pretrained_state(cfg.replace(**{"shift.negatives": negatives}))
 
 
 def run_name(cfg: Profile, variant: str, per_class: int | None, seed: int, data: str = "synthetic") -> str:

@@ -31,7 +31,7 @@ from typing import Iterable
 import numpy as np
 
 from .errors import ClipRangeError, MediaError
-from .load import Clip, frame_tolerance, clip_lengths, earliest_start, load_clip
+from .load import Clip, clip_lengths, frame_tolerance, load_span
 from .media_info import probe, require_audio
 from .pcm import from_pcm16, to_pcm16
 
@@ -135,20 +135,9 @@ class ClipCache:
         silent = not info.has_audio
         if silent and not silent_ok:
             require_audio(info)
-        start = earliest_start(info, self.fps, audio=not silent)
-        t = math.floor((info.av_end - start) * self.fps + 1e-6)
-        clip, last_error = None, None
-        for _ in range(3):  # trailing audio can end a few ms before the video: drop a frame and retry
-            if t <= 0:
-                break
-            try:
-                clip = load_clip(source, start, t / self.fps, fps=self.fps, sample_rate=self.sample_rate,
-                                 channels=self.channels, size=self.frame_size, audio=not silent)
-                break
-            except ClipRangeError as e:
-                last_error, t = e, t - 1
-        if clip is None:
-            raise last_error or ClipRangeError(source, "too short to cache a single frame")
+        clip = load_span(source, info, fps=self.fps, sample_rate=self.sample_rate, channels=self.channels,
+                         size=self.frame_size, audio=not silent)
+        start = clip.start
         if silent:
             n = clip_lengths(clip.num_frames / self.fps, self.fps, self.sample_rate)[1]
             audio, padded = np.zeros((self.channels, n), np.int16), 0

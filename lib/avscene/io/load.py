@@ -360,3 +360,23 @@ def load_clip(path: str | Path, start: float, duration: float, *, fps: float, sa
                         if audio else (None, 0))
     return Clip(frames=frames, audio=wave, fps=float(fps), sample_rate=int(sample_rate), start=float(start),
                 path=path, audio_padded=padded)
+
+
+def load_span(path: str | Path, info: MediaInfo, *, fps: float, sample_rate: int, channels: int = 2,
+              size: int | tuple[int, int] | None = None, audio: bool = True) -> Clip:
+    """The whole audio-visual span of ``path`` (``info = probe(path)``) as one ``Clip``: from
+    ``earliest_start(info, fps)`` for as many whole frames as the span holds. Trailing audio can end a few
+    ms before the video: then one frame fewer is tried (three times at most). The clip cache stores this
+    (``avscene.io.cache``); the separation command reads whole videos with it (notebook 06)."""
+    start = earliest_start(info, fps, audio=audio)
+    t = math.floor((info.av_end - start) * fps + 1e-6)
+    last: ClipRangeError | None = None
+    for _ in range(3):
+        if t <= 0:
+            break
+        try:
+            return load_clip(path, start, t / fps, fps=fps, sample_rate=sample_rate, channels=channels,
+                             size=size, audio=audio)
+        except ClipRangeError as e:
+            last, t = e, t - 1
+    raise last or ClipRangeError(str(path), "too short for a single frame")

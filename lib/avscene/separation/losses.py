@@ -9,18 +9,18 @@ with both L1 terms means over ``T × F`` of the normalised values and the phase 
 (``angle / π``, no wrap-around), exactly as the original. The ``full`` (on/off-screen) loss adds the
 on-screen head against the on-screen source and the off-screen head against the off-screen source;
 the PIT loss (the audio-only ``unet_pit`` baseline) takes, per example, the smaller of the two
-assignments, then averages over the batch. The original's 1e-5 L2 on the u-net's weights is
-:func:`weight_penalty` (``tf.nn.l2_loss`` = half the sum of squares).
+assignments, then averages over the batch. The original's 1e-5 L2 on the u-net's weights
+(``tf.nn.l2_loss``, gradient ``1e-5 · w``) is the optimizer's weight decay on convolution and
+transposed-convolution weights (``TrainSpec.weight_decay``, ``avscene.train.optim.param_groups``): the
+same gradient, so no loss term here.
 """
 from __future__ import annotations
 
 import torch
-from torch import nn
 
-#: ``sep_params``: ``l1_weight``, ``phase_weight``; ``unet_arg_scope``: ``weight_decay``.
+#: ``sep_params``: ``l1_weight``, ``phase_weight``.
 SPEC_WEIGHT = 1.0
 PHASE_WEIGHT = 0.01
-WEIGHT_DECAY = 1e-5
 
 
 def head_loss(pred: torch.Tensor, target: torch.Tensor, *, phase_weight: float = PHASE_WEIGHT) -> torch.Tensor:
@@ -42,23 +42,19 @@ def full_loss(on: torch.Tensor, off: torch.Tensor, on_target: torch.Tensor, off_
     return pair_loss(on, off, on_target, off_target, phase_weight=phase_weight).mean()
 
 
-def pit_loss(out0: torch.Tensor, out1: torch.Tensor, source0: torch.Tensor, source1: torch.Tensor,
-             *, phase_weight: float = PHASE_WEIGHT) -> tuple[torch.Tensor, torch.Tensor]:
-    """Permutation-invariant loss: ``(scalar, swapped [B] bool)``.
-
-    Per example the smaller of :func:`pair_loss` for ``(out0, out1) -> (source0, source1)`` and for the
-    swapped assignment, averaged over the batch; ``swapped[b]`` is True where ``out0`` was matched
-    with ``source1``. Inputs are ``[B, 2, T, F]``.
-    """
+def pit_pair_loss(out0: torch.Tensor, out1: torch.Tensor, source0: torch.Tensor, source1: torch.Tensor,
+                  *, phase_weight: float = PHASE_WEIGHT) -> tuple[torch.Tensor, torch.Tensor]:
+    """Permutation-invariant loss per example: ``(loss [B], swapped [B] bool)``, the smaller of
+    :func:`pair_loss` for ``(out0, out1) -> (source0, source1)`` and for the swapped assignment (ties keep
+    the given order); ``swapped[b]`` is True where ``out0`` was matched with ``source1``. Inputs ``[B, 2, T, F]``."""
     kept = pair_loss(out0, out1, source0, source1, phase_weight=phase_weight)
     crossed = pair_loss(out0, out1, source1, source0, phase_weight=phase_weight)
-    both = torch.stack([kept, crossed], dim=1)  # [B, 2]
-    best, which = both.min(dim=1)
-    return best.mean(), which.bool()
+    best, which = torch.stack([kept, crossed], dim=1).min(dim=1)  # [B]
+    return best, which.bool()
 
 
-def weight_penalty(model: nn.Module, weight: float = WEIGHT_DECAY) -> torch.Tensor:
-    """The original's L2 regulariser on conv and transposed-conv weights: ``weight · Σ w² / 2``."""
-    squares = [m.weight.square().sum() for m in model.modules()
-               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
-    return weight * 0.5 * torch.stack(squares).sum()
+def pit_loss(out0: torch.Tensor, out1: torch.Tensor, source0: torch.Tensor, source1: torch.Tensor,
+             *, phase_weight: float = PHASE_WEIGHT) -> tuple[torch.Tensor, torch.Tensor]:
+    """Permutation-invariant loss: ``(scalar, swapped [B] bool)``, :func:`pit_pair_loss` averaged over the batch."""
+    best, swapped = pit_pair_loss(out0, out1, source0, source1, phase_weight=phase_weight)
+    return best.mean(), swapped

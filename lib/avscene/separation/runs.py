@@ -27,6 +27,7 @@ from .. import runtime
 from ..config import Profile
 from ..course import hub
 from ..models import ShiftNet
+from ..shift import pretraining
 from ..train import LoaderSource, load_init
 from ..train import finetune as train_finetune
 from . import spectrogram as S
@@ -67,13 +68,9 @@ def build(cfg: Profile, variant: str) -> SeparationNet:
                          view=v.view)
 
 
-@lru_cache(maxsize=2)
 def shift_state(cfg: Profile) -> tuple[dict[str, torch.Tensor], str]:
-    """The ``shift`` run's weights (found, fetched or trained, as notebook 03's) and their fingerprint."""
-    from ..shift import pretraining
-
-    state = {k: t.detach().cpu() for k, t in pretraining.pretrain(cfg).model.state_dict().items()}
-    return state, hub.fingerprint(state)
+    """The ``shift`` run's weights and fingerprint (:func:`avscene.shift.pretraining.pretrained_state`)."""
+    return pretraining.pretrained_state(cfg)
 
 
 @dataclass

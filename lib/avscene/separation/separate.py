@@ -14,6 +14,7 @@ window gives its first ``net.samples`` samples (``(spec_frames - 1) * hop``, e.g
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -25,8 +26,8 @@ from scipy.io import wavfile
 
 from .. import runtime
 from ..config import Profile
-from ..io.errors import ClipRangeError, MediaError
-from ..io.load import earliest_start, load_clip
+from ..io.errors import MediaError
+from ..io.load import Clip, earliest_start, load_span
 from ..io.media_info import probe, require_audio
 from ..io.pcm import to_pcm16
 from ..io.write import AAC_RATES, write_av
@@ -44,18 +45,6 @@ class TooShortError(MediaError):
     """The file's audio-visual span is shorter than one separation window."""
 
     reason = "too_short"
-
-
-@dataclass
-class Decoded:
-    """A whole video at the profile's rates: ``frames`` uint8 ``[T, c, c, 3]`` (centre crop), ``audio``
-    float32 ``[C, N]`` with ``N = round(T * sample_rate / fps)``."""
-
-    path: str
-    frames: np.ndarray
-    audio: np.ndarray
-    fps: float
-    sample_rate: int
 
 
 @dataclass
@@ -109,31 +98,21 @@ def apply_mask(frames: np.ndarray, mask: str | None) -> np.ndarray:
     return out
 
 
-def decode(path: str | Path, cfg: Profile) -> Decoded:
-    """The whole audio-visual span of ``path`` at ``cfg.media``'s rates; ``MediaError`` naming the file when it
-    is unreadable, has no audio or is shorter than one window (``TooShortError``)."""
+def decode(path: str | Path, cfg: Profile) -> Clip:
+    """The whole audio-visual span of ``path`` at ``cfg.media``'s rates (``avscene.io.load.load_span``), its
+    frames cut to the centre ``crop_size`` square (uint8 ``[T, c, c, 3]``; audio float32 ``[C, N]``);
+    ``MediaError`` naming the file when it is unreadable, has no audio or is shorter than one window
+    (``TooShortError``)."""
     m, w = cfg.media, cfg.separation.clip_frames
     path = str(path)
     info = require_audio(probe(path))
-    start = earliest_start(info, m.fps)
-    t = math.floor((info.av_end - start) * m.fps + 1e-6)
     need = f"{info.av_duration:.2f} s < {w / m.fps:.2f} s"
-    if t < w:
+    if math.floor((info.av_end - earliest_start(info, m.fps)) * m.fps + 1e-6) < w:  # before decoding anything
         raise TooShortError(path, f"shorter than one window: {need}")
-    clip, last = None, None
-    for _ in range(3):  # trailing audio may end a few ms before the video: drop a frame and retry
-        try:
-            clip = load_clip(path, start, t / m.fps, fps=m.fps, sample_rate=m.sample_rate, channels=m.channels,
-                             size=m.frame_size)
-            break
-        except ClipRangeError as e:
-            last, t = e, t - 1
-            if t < w:
-                raise TooShortError(path, f"shorter than one window: {need}") from e
-    if clip is None:
-        raise last  # type: ignore[misc]
-    frames = np.ascontiguousarray(crop(clip.frames, m.crop_size))
-    return Decoded(path, frames, clip.audio, m.fps, m.sample_rate)
+    clip = load_span(path, info, fps=m.fps, sample_rate=m.sample_rate, channels=m.channels, size=m.frame_size)
+    if clip.num_frames < w:  # the audio ended early enough to cost the frames that made a window
+        raise TooShortError(path, f"shorter than one window: {need}")
+    return dataclasses.replace(clip, frames=np.ascontiguousarray(crop(clip.frames, m.crop_size)))
 
 
 @torch.no_grad()
@@ -151,11 +130,11 @@ def separate_windows(net: SeparationNet, frames: np.ndarray, mixture: np.ndarray
     return on.float().cpu().numpy(), off.float().cpu().numpy()
 
 
-def separate(source: str | Path | Decoded, net: SeparationNet, cfg: Profile, *, mask: str | None = None,
+def separate(source: str | Path | Clip, net: SeparationNet, cfg: Profile, *, mask: str | None = None,
              batch: int = 8, device: torch.device | None = None) -> Separated:
     """Separate a whole video (a path, or what :func:`decode` returned) into on- and off-screen sound."""
     t0 = time.perf_counter()
-    clip = source if isinstance(source, Decoded) else decode(source, cfg)
+    clip = source if isinstance(source, Clip) else decode(source, cfg)
     fps, sr, w = clip.fps, clip.sample_rate, cfg.separation.clip_frames
     n_win = round(w * sr / fps)
     if net.samples > n_win:
@@ -208,7 +187,6 @@ def write(result: Separated, out_dir: str | Path) -> list[Path]:
 
 __all__ = [
     "MASKS",
-    "Decoded",
     "Separated",
     "TooShortError",
     "apply_mask",

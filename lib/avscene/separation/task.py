@@ -36,11 +36,10 @@ class SeparationTask:
                     on: torch.Tensor, off: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per example: the loss ``[B]`` and whether the outputs were read swapped (PIT) ``[B]``."""
         on_t, off_t = model.target_spec(batch["on"]), model.target_spec(batch["off"])
+        if self.pit:
+            return losses.pit_pair_loss(on, off, on_t, off_t)
         straight = losses.pair_loss(on, off, on_t, off_t)
-        if not self.pit:
-            return straight, torch.zeros_like(straight, dtype=torch.bool)
-        swapped = losses.pair_loss(off, on, on_t, off_t)
-        return torch.minimum(straight, swapped), swapped < straight
+        return straight, torch.zeros_like(straight, dtype=torch.bool)
 
     def loss(self, model: nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
         on, off = self.outputs(model, batch)  # type: ignore[arg-type]

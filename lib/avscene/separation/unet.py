@@ -24,8 +24,8 @@ A pix2pix u-net on the mixture's spectrogram ``[B, 2, T, F]`` (log magnitude, ph
 
 Initialisation as the original's ``unet_arg_scope``: conv weights N(0, 0.02), BN γ ~ N(1, 0.02), β = 0,
 eps 1e-5, momentum 3e-4 (TF decay 0.9997). Deviation (documented): the original's BN is batch
-*renormalization*; here it is plain BN (``nn.BatchNorm2d``). The 1e-5 L2 weight penalty is
-:func:`avscene.separation.losses.weight_penalty`.
+*renormalization*; here it is plain BN (``nn.BatchNorm2d``). The 1e-5 L2 weight penalty is the
+optimizer's weight decay (``TrainSpec.weight_decay``; see :mod:`avscene.separation.losses`).
 
 Sizes: ``T`` must be a multiple of ``2^(levels - 2)`` and ``F`` of ``2^levels``.
 """

@@ -10,6 +10,7 @@ set of :func:`avscene.shift.evaluate.heldout`.
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,12 @@ def pretrain(cfg: Profile, *, train_source: VideoSource | None = None, eval_sour
 
     return hub.obtain(hub.run_name(run_label(cfg), cfg), cfg, settings(cfg, data), build=lambda: ShiftNet.from_config(cfg), train=train,
                       run_dir=run_dir, retrain=retrain, device=device)
+
+
+@lru_cache(maxsize=4)
+def pretrained_state(cfg: Profile) -> tuple[dict[str, torch.Tensor], str]:
+    """The weights (on the CPU) of the profile's shift run (``shift``, or ``shift_other_video`` with
+    ``shift.negatives = "other_video"``), obtained as :func:`pretrain` does (found, fetched or trained), and
+    their fingerprint: once per process, however many downstream runs start from them (notebooks 05-06)."""
+    state = {k: v.detach().cpu() for k, v in pretrain(cfg).model.state_dict().items()}
+    return state, hub.fingerprint(state)
