@@ -87,10 +87,17 @@ def test_pit_takes_the_better_assignment_and_evaluation_reads_it(batch):
 def test_evaluation_splits_by_class_and_the_ideal_mask_is_near_perfect():
     src = D.synthetic(SMOKE, "test", 8)
     ds = D.MixtureDataset(src, SMOKE, p_same_class=0.5, seed=3, train=False, n_test=3, clip_frames=CLIP)
-    r = evaluate(_net(), ds, SeparationTask())
-    assert set(r) == {"sisdr", "sisdri", "sisdr_mix", "assign", "l1", "same_class"}
+    r = evaluate(_net(), ds, SeparationTask(), batch_pairs=2)
+    assert set(r) == {"sisdr", "sisdri", "sisdr_mix", "assign", "l1", "same_class", "pair", "view", "swapped"}
     assert all(len(v) == 6 for v in r.values())
     assert np.allclose(r["sisdri"], r["sisdr"] - r["sisdr_mix"], atol=1e-3)
+    # batches of 2 pairs, each laid out as (first videos on screen, second videos on screen)
+    assert r["pair"].tolist() == [0, 1, 0, 1, 2, 2] and r["view"].tolist() == [0, 0, 1, 1, 0, 1]
+    assert not r["swapped"].any()  # only PIT reads its outputs crossed
+    assert np.array_equal(r["same_class"], src.classes[ds.pairs[0][r["pair"]]] == src.classes[ds.pairs[1][r["pair"]]])
+    scored = evaluate(_net(), torch.utils.data.Subset(ds, range(1)), SeparationTask(), bss=True)
+    assert scored["sdr"].shape == scored["sir"].shape == scored["sar"].shape == (2, 2)
+    assert np.isfinite(scored["sdr"]).all() and np.allclose(scored["sisdri"], r["sisdri"][[0, 2]], atol=1e-4)
     b = D.collate([ds[i] for i in range(3)])
     on, off = b["on"].mean(1), b["off"].mean(1)
     est_on, est_off = ideal_ratio_mask(on, off, SPEC, on.shape[-1])
@@ -140,6 +147,7 @@ def test_separation_benchmark_reports_step_rates_flops_and_audio_throughput():
     s = SMOKE.separation
     assert row["profile"] == "smoke" and row["examples"] == 2 * s.train.batch
     assert row["s_per_step"] > 0 and row["pit_s_per_step"] > 0 and row["audio_s_per_s"] > 0
+    assert row["separate_audio_s_per_s"] > 0  # through `separate`, from an mp4 file
     assert row["GFLOP_per_s"] > 0 and row["ratio"] == pytest.approx(row["GFLOP_per_s"] / row["matmul_GFLOP_per_s"])
     expect = (row["s_per_step"] * 3 + row["pit_s_per_step"]) * s.train.steps * s.seeds / 60
     assert row["variants_minutes"] == pytest.approx(expect)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ import numpy as np
 
 from ..config import Profile
 from ..datasets import scan
+from ..datasets import skipped as skips
 from ..datasets.sources import CacheSource
 from ..io import ClipCache, MediaInfo
 from .finetune import ActionData
@@ -76,7 +76,7 @@ class Report:
 
     def skip_counts(self) -> dict[str, int]:
         """``{reason: videos}`` over both parts."""
-        return dict(sorted(Counter(s["reason"] for s in self.skipped).items()))
+        return skips.counts(self.skipped)
 
     def lines(self, shown: int = SHOWN) -> list[str]:
         """The report as text: counts per part, silent videos, skips by reason, the first ``shown`` skipped
@@ -85,14 +85,7 @@ class Report:
         for part in PARTS:
             out.append(f"  {part}: {self.used.get(part, 0)} of {self.listed.get(part, 0)} listed videos used, "
                        f"{self.silent.get(part, 0)} of them without an audio track (fed silence)")
-        counts = ", ".join(f"{k}: {v}" for k, v in self.skip_counts().items()) or "none"
-        out.append(f"  skipped {len(self.skipped)} videos; by reason: {counts}")
-        for s in self.skipped[:shown]:
-            out.append(f"    {s['part']} {s['reason']}: {s['message']}")
-        if len(self.skipped) > shown:
-            out.append(f"    ... and {len(self.skipped) - shown} more"
-                       + (f" (all of them in {self.skipped_csv})" if self.skipped_csv else ""))
-        return out
+        return out + skips.lines(self.skipped, shown, self.skipped_csv)
 
     def to_dict(self) -> dict[str, Any]:
         """The counts (not the skipped list) for a JSON result line."""
@@ -230,24 +223,12 @@ def load(cfg: Profile, root: str | Path, split: int = 1, *, cache_dir: str | Pat
         if chosen:
             sources[part] = LabelledCacheSource(cache, [r["path"] for r in chosen],
                                                 [int(r["label_index"]) for r in chosen], [not s for s in silent])
-    report.skipped_csv = _write_skipped(cache.root / f"ucf101-split{split}.skipped.csv", report.skipped)
+    report.skipped_csv = skips.write(cache.root / f"ucf101-split{split}.skipped.csv", report.skipped)
     empty = [p for p in PARTS if p not in sources]
     if empty:
         raise ValueError(f"{csv_path}: split {split} keeps no {' or '.join(empty)} video\n" + "\n".join(report.lines()))
     digest = videos_hash([r["rel"] for r in parts["train"]], [r["rel"] for r in parts["test"]])
     return ActionData(f"ucf101-split{split}-{digest}", sources["train"], sources["test"], class_names), report
-
-
-def _write_skipped(path: Path, skipped: list[dict[str, str]]) -> str | None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=["path", "part", "reason", "message"])
-            w.writeheader()
-            w.writerows(skipped)
-    except OSError:
-        return None
-    return str(path)
 
 
 __all__ = [

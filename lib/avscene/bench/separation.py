@@ -1,7 +1,9 @@
 """Separation training speed (step 11; notebook 06): a training step of the full ``SeparationNet`` (the
 shift network's three scales into the u-net) on mixtures through the step-indexed loader, its FLOP rate
 against the fp32 matmul rate measured in the same run, the audio-only u-net's step, and seconds of audio
-separated per second at test.
+separated per second at test: by the network alone on a batch of windows (``audio_s_per_s``), and through
+``python -m avscene.separation separate``'s path from a video file (H.264 + FLAC; decode, 50 %-overlapping windows, the
+stitching; writing excluded: ``separate_audio_s_per_s``).
 
 ``python -m avscene.bench separation --profile cpu``.
 """
@@ -67,18 +69,40 @@ def measure(cfg: config.Profile, device: torch.device, seconds: float) -> dict[s
             on, off = task.outputs(net, batch)
             net.waveforms(on, batch["mixture"]), net.waveforms(off, batch["mixture"])
     test = rate(separate, audio_seconds, warmup=1, min_seconds=seconds)
+    cli = separate_rate(cfg, net, device, seconds)
     flops = flops_per_example * full["items_per_s"]
     minutes = full["s_per_call"] * s.train.steps * 3 * s.seeds / 60 + pit["s_per_call"] * s.train.steps * s.seeds / 60
     return {"profile": cfg.name, "spec": f"{s.spec_frames}x{net.spec.bins}", "width": s.width, "examples": examples,
             "s_per_step": full["s_per_call"], "examples_per_s": full["items_per_s"], "GFLOP_per_s": flops / 1e9,
             "matmul_GFLOP_per_s": matmul / 1e9, "ratio": flops / matmul, "pit_s_per_step": pit["s_per_call"],
-            "audio_s_per_s": test["items_per_s"], "variants_minutes": minutes}
+            "audio_s_per_s": test["items_per_s"], "separate_audio_s_per_s": cli, "variants_minutes": minutes}
+
+
+def separate_rate(cfg: config.Profile, net: Any, device: torch.device, seconds: float) -> float:
+    """Seconds of audio per second through ``separate.separate`` on one synthetic video of the profile's
+    length written to a file (decoding included)."""
+    import tempfile
+    from pathlib import Path
+
+    from avscene.io.write import write_av
+    from avscene.separation.separate import separate
+    from avscene.synthetic.datasets import SeparationSet
+
+    m = cfg.media
+    clip = SeparationSet(m, 1, seed=cfg.seed, split="eval")[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "clip.mkv"  # FLAC takes every profile's rate (AAC not smoke's 4 kHz)
+        write_av(path, clip.frames, clip.audio, m.fps, m.sample_rate, audio_codec="flac")
+        result = rate(lambda: separate(path, net, cfg, device=device), 1, warmup=1, min_seconds=seconds)
+        done = separate(path, net, cfg, device=device)
+    return done.seconds * result["items_per_s"]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     device = runtime.pick_device()
     rows = profile_rows(measure, args.profile, device, args.seconds)
     print_table(f"separation training on {device} ({torch.get_num_threads()} threads; steps include the loader; "
-                "audio_s_per_s: seconds of mixture separated per second; variants_minutes: full, single frame "
+                "audio_s_per_s: seconds of mixture separated per second by the net, separate_audio_s_per_s: through "
+                "`separate` from a video file, decoding included; variants_minutes: full, single frame "
                 "and scratch, and PIT, every seed, evaluation excluded)", rows)
     return {"device": str(device), "rows": rows}

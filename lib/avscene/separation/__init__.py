@@ -11,6 +11,9 @@ off-screen sources' spectrograms; an audio-only variant trained with a permutati
 * :mod:`.losses`: the ``full`` L1 loss and its PIT variant.
 * :mod:`.metrics`: SDR/SIR/SAR (``mir_eval``), SI-SDR and its improvement, on/off assignment accuracy.
 * :mod:`.model`, :mod:`.task`, :mod:`.runs`: ``SeparationNet``, its loss and evaluation, the variants as runs.
+* :mod:`.results`, :mod:`.figures`: notebook 06's table over seeds (with bootstrap intervals), its
+  ``metrics.json`` keys and its figures.
 * :mod:`.separate`: any video, in sliding windows (``python -m avscene.separation separate VIDEO --out DIR``).
+* :mod:`.voxceleb2`: the real-data path (``python -m avscene.separation train --data voxceleb2``).
 """
 from __future__ import annotations

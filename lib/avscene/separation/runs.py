@@ -11,7 +11,8 @@ pit             none (the audio-only u-net)                  permutation-invaria
 
 With ``cfg.separation.frozen_video`` (the ``cpu`` profile) the video net does not train: ``scratch`` then
 reads a *random* network's features, the control for what pretraining put into them. Each run is named
-``separation/<variant>/seed<k>`` and found, fetched or trained like every run (``avscene.course.hub``).
+``separation/<variant>/seed<k>`` (on other data than the synthetic world ``separation-<data>/...``:
+:func:`run_path`) and found, fetched or trained like every run (``avscene.course.hub``).
 """
 from __future__ import annotations
 
@@ -97,6 +98,14 @@ def held_out(cfg: Profile, data: SeparationData) -> MixtureDataset:
                           n_test=s.n_test_pairs, clip_frames=s.clip_frames)
 
 
+def run_path(variant: str, seed: int, data: str = "synthetic") -> str:
+    """The run's name: ``separation/<variant>/seed<k>`` on the synthetic world, ``separation-<data>/...`` on
+    other data (e.g. ``separation-voxceleb2-gender-<hash>/full/seed0``), so that runs of two datasets never
+    share a folder."""
+    prefix = "separation" if data == "synthetic" else f"separation-{data}"
+    return f"{prefix}/{variant}/seed{seed}"
+
+
 def settings(cfg: Profile, v: Variant, seed: int, data: str, base: str | None) -> dict[str, Any]:
     s = cfg.separation
     return {"data": data, "variant": dataclasses.asdict(v), "seed": seed, "base": base,
@@ -126,7 +135,7 @@ def train(cfg: Profile, variant: str, seed: int = 0, *, data: SeparationData | N
         return train_finetune(model, SeparationTask(pit=v.pit), batches, s.train, into, frozen=frozen,
                               device=device)
 
-    name = hub.run_name(f"separation/{variant}/seed{seed}", cfg)
+    name = hub.run_name(run_path(variant, seed, data.name), cfg)
     return hub.obtain(name, cfg, settings(cfg, v, seed, data.name, base), build=lambda: build(cfg, variant),
                       train=fit, retrain=retrain, device=device)
 
@@ -141,7 +150,8 @@ def scores(cfg: Profile, variant: str, seed: int = 0, *, data: SeparationData | 
 
 
 def oracle_scores(cfg: Profile, *, data: SeparationData | None = None) -> dict[str, np.ndarray]:
-    """The ideal ratio mask on the same test mixtures: ``sisdr``, ``sisdri``, ``assign``, ``same_class``."""
+    """The ideal ratio mask on the same test mixtures: ``sisdr``, ``sisdri``, ``assign``, ``same_class``,
+    ``pair`` and ``view`` (as :func:`avscene.separation.task.evaluate`)."""
     from . import metrics
     from .model import ideal_ratio_mask
 
@@ -149,13 +159,16 @@ def oracle_scores(cfg: Profile, *, data: SeparationData | None = None) -> dict[s
     test = held_out(cfg, data)
     spec = S.spec_spec(cfg.media.sample_rate)
     n = spec.samples_for(cfg.separation.spec_frames)
-    out: dict[str, list[np.ndarray]] = {k: [] for k in ("sisdr", "sisdri", "assign", "same_class")}
-    for first in range(0, len(test), 16):
-        b = collate([test[i] for i in range(first, min(len(test), first + 16))])
+    out: dict[str, list[np.ndarray]] = {k: [] for k in ("sisdr", "sisdri", "assign", "same_class", "pair", "view")}
+    for first in range(0, len(test), 8):  # evaluate()'s batches of 8 pairs: the same example order
+        index = np.arange(first, min(len(test), first + 8))
+        b = collate([test[int(i)] for i in index])
         on, off = b["on"].mean(1)[:, :n], b["off"].mean(1)[:, :n]
         est_on, est_off = ideal_ratio_mask(on, off, spec, n)
         out["sisdr"].append(metrics.si_sdr(est_on, on).numpy())
         out["sisdri"].append(metrics.si_sdr_improvement(est_on, on, on + off).numpy())
         out["assign"].append(metrics.assignment_correct(est_on, est_off, on).numpy())
         out["same_class"].append(b["same_class"].numpy())
+        out["pair"].append(np.concatenate([index, index]))
+        out["view"].append(np.repeat([0, 1], len(index)))
     return {k: np.concatenate(v) for k, v in out.items()}

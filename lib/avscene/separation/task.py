@@ -50,17 +50,24 @@ class SeparationTask:
 
 @torch.no_grad()
 def evaluate(model: SeparationNet, dataset: MixtureDataset, task: SeparationTask, *, batch_pairs: int = 8,
-             device: torch.device | None = None) -> dict[str, np.ndarray]:
-    """Every test mixture of ``dataset`` (both views of each pair), per example: ``sisdr`` and ``sisdri``
-    (dB) of the on-screen output against the on-screen source, ``sisdr_mix`` (the mixture's own),
+             device: torch.device | None = None, bss: bool = False) -> dict[str, np.ndarray]:
+    """Every test mixture of ``dataset`` (both views of each pair), per example ``[2 × pairs]``: ``sisdr`` and
+    ``sisdri`` (dB) of the on-screen output against the on-screen source, ``sisdr_mix`` (the mixture's own),
     ``assign`` (bool: the on-screen output is closer to the on-screen source than the off-screen one is),
-    ``l1`` (the loss without the weight term) and ``same_class`` (bool)."""
+    ``l1`` (the loss without the weight term), ``same_class`` (bool), ``pair`` (the dataset index: the two
+    views of a mixture share it), ``view`` (0: the pair's first video on screen, 1: its second) and ``swapped`` (bool: PIT read the outputs crossed; always False
+    otherwise). With ``bss``: ``sdr``, ``sir``, ``sar`` ``[2 × pairs, 2]`` (dB; on-screen, off-screen source)
+    from ``mir_eval`` (:func:`avscene.separation.metrics.bss_eval`; with permutation for PIT, as the issue
+    of the blind baseline asks), NaN where a source is silent."""
     device = device or next(model.parameters()).device
     was = model.training
     model.eval()
-    out: dict[str, list[np.ndarray]] = {k: [] for k in ("sisdr", "sisdri", "sisdr_mix", "assign", "l1", "same_class")}
+    keys = ["sisdr", "sisdri", "sisdr_mix", "assign", "l1", "same_class", "pair", "view", "swapped"]
+    keys += ["sdr", "sir", "sar"] if bss else []
+    out: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     for first in range(0, len(dataset), batch_pairs):
-        items = [dataset[i] for i in range(first, min(len(dataset), first + batch_pairs))]
+        index = np.arange(first, min(len(dataset), first + batch_pairs))
+        items = [dataset[int(i)] for i in index]
         batch = to_device(collate(items), device)
         on, off = task.outputs(model, batch)
         per, swapped = task.pair_losses(model, batch, on, off)
@@ -78,5 +85,13 @@ def evaluate(model: SeparationNet, dataset: MixtureDataset, task: SeparationTask
         out["assign"].append(metrics.assignment_correct(est_on, est_off, ref).cpu().numpy())
         out["l1"].append(per.cpu().numpy())
         out["same_class"].append(batch["same_class"].cpu().numpy())
+        out["pair"].append(np.concatenate([index, index]))
+        out["view"].append(np.repeat([0, 1], len(index)))
+        out["swapped"].append(swapped.cpu().numpy())
+        if bss:
+            ref_off = batch["off"].mean(dim=1)[:, :n]
+            scored = metrics.bss_eval(torch.stack([ref, ref_off], 1).cpu().numpy(),
+                                      torch.stack([est_on, est_off], 1).cpu().numpy(), permute=task.pit)
+            out["sdr"].append(scored.sdr), out["sir"].append(scored.sir), out["sar"].append(scored.sar)
     model.train(was)
     return {k: np.concatenate(v) for k, v in out.items()}
