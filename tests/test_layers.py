@@ -23,6 +23,7 @@ LAYERS = [
     {"localization"},  # §4, notebook 04
     {"action"},  # §5, notebook 05
     {"separation"},  # §6, notebook 06
+    {"ots"},  # Objects that Sound, notebook 07
     {"bench", "seeds"},  # measurements across sections
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
