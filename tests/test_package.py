@@ -34,3 +34,33 @@ def test_bench_lists_subcommands() -> None:
     out = subprocess.run([sys.executable, "-m", "avscene.bench", "--help"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "python -m avscene.bench" in out.stdout
+
+
+#: imported only by the course tooling (make figures / make test, the dev extra) or present on Colab
+DEV_OR_COLAB = {"jupytext", "papermill", "nbformat", "nbclient", "google", "IPython", "PIL"}
+
+
+def test_every_third_party_import_is_a_declared_dependency() -> None:
+    """`pip install avscene` (Colab's setup cell) must bring every package the library imports: an import
+    missing from pyproject's dependencies breaks a notebook there, not here (where requirements.txt pins it)."""
+    import ast
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+    from pathlib import Path
+
+    root = Path(avscene.__file__).parent
+    imported = set()
+    for module in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"avscene", "__future__"} - DEV_OR_COLAB
+    pyproject = tomllib.loads((root.parents[1] / "pyproject.toml").read_text())
+    norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # noqa: E731
+    declared = {norm(re.split(r"[<>=!~ ;\[]", d)[0]) for d in pyproject["project"]["dependencies"]}
+    dists = packages_distributions()
+    missing = {m: dists.get(m, [m]) for m in third_party if not any(norm(d) in declared for d in dists.get(m, [m]))}
+    assert not missing, f"imported by lib/avscene but not in pyproject's dependencies: {missing}"
