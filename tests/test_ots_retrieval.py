@@ -105,3 +105,17 @@ def test_evaluate_perfect_and_random_embeddings() -> None:
     emb = R.random_embeddings(5, 16, seed=1)
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0)
     np.testing.assert_array_equal(emb, R.random_embeddings(5, 16, seed=1))
+
+
+def test_ndcg_matches_scikit_learn_on_untied_scores():
+    """The same figure as ``sklearn.metrics.ndcg_score`` (linear gains, top k) wherever no two scores tie."""
+    from sklearn.metrics import ndcg_score
+
+    rng = np.random.default_rng(7)
+    q, g, k = 12, 40, 10
+    query, gallery = rng.normal(size=(q, 16)), rng.normal(size=(g, 16))
+    rel = rng.integers(0, 3, size=(q, g)).astype(float)
+    ours = R.ndcg_at_k(R.rank(query, gallery), rel, k=k)
+    scores = -R.squared_distances(query, gallery)  # nearer = higher; continuous, so no ties
+    theirs = [ndcg_score(rel[i:i + 1], scores[i:i + 1], k=k) for i in range(q)]
+    assert np.allclose(ours, theirs)

@@ -12,8 +12,9 @@ Zisserman 2018, §4; reference notes §2.6).
   ranking (linear gains, as ``sklearn.metrics.ndcg_score``), divided by ``IDCG@k``, the DCG@k of the
   same query's relevances in the ideal (decreasing) order over the same candidates (the query itself
   excluded where it is). A query with no relevant candidate scores 0 (as scikit-learn).
-  Difference from ``sklearn.metrics.ndcg_score`` (not installed here): scikit-learn averages the gains
-  of items with tied scores (``ignore_ties=False``); here ties are broken by gallery index.
+  Equal to ``sklearn.metrics.ndcg_score`` wherever no two scores tie (tested); with ties, scikit-learn
+  averages the tied items' gains (``ignore_ties=False``) and here they are broken by gallery index, which
+  works on rankings rather than scores and keeps ``exclude_self`` exact.
 * **Recall@k** (:func:`recall_at_k`): 1 when at least one relevant item is among the top ``k``, else 0
   (the cross-modal retrieval "R@k", a hit rate), averaged over queries; :func:`precision_at_k` is the
   fraction of the top ``k`` that is relevant.
