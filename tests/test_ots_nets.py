@@ -161,3 +161,13 @@ def test_spectrogram_frames_are_the_scipy_frames() -> None:
     hot = torch.nonzero(energy > 1e-6).flatten().tolist()
     expected = [t for t in range(s.frames(sr)) if t * s.hop < n < t * s.hop + s.window]  # Hann is 0 at its start
     assert hot == expected
+
+
+def test_audio_pools_set_the_audio_subnet_alone() -> None:
+    """The cpu profile's choice: a finer image map (one pool) with the paper's three pools on the audio."""
+    net = AVOLNet(width=4, dim=8, hidden=8, pools=1, audio_pools=3)
+    assert net.vision.pools == 1 and net.audio.pools == 3
+    assert net.vision.map_shape(32, 32) == (8, 8) and net.audio.map_shape(65, 199) == map_shape(65, 199, pools=3)
+    prob, where = net(torch.zeros(2, 3, 32, 32), torch.zeros(2, 1, 65, 199))
+    assert prob.shape == (2,) and where.shape == (2, 8, 8)
+    assert AVENet(width=4, dim=8, hidden=8, pools=2).audio.pools == 2  # default: as the image

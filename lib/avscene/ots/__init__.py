@@ -15,6 +15,12 @@ makes a sound; the shift network's synchrony learns *when*.
   detector of it.
 * :mod:`.retrieval`: rankings, nDCG@k and Recall@k with relevance from class-set overlap, and a
   random-embedding baseline.
+* :mod:`.task`: the AVC loss for ``avscene.train`` (cross-entropy for AVE-Net and L³-Net, BCE on AVOL-Net's
+  max-pooled map) and the held-out AVC accuracy.
+* :mod:`.runs`: the variants ``ave``, ``avol``, ``l3`` and ``ave_shortcut`` (AVE-Net on the shortcut pairs)
+  as named runs ``ots/<variant>/seed<k>`` on synthetic ``SoloDuetSet`` videos, and their held-out accuracy.
+* :mod:`.embed`: held-out retrieval (image/audio -> image/audio) with each run's embeddings, beside random
+  embeddings (import it, or :mod:`.runs`, explicitly: they bring the training stack).
 """
 from __future__ import annotations
 
