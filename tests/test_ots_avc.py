@@ -17,12 +17,7 @@ V = 6
 N_ITEMS = 400
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _time_coded() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,19 +21,7 @@ from avscene.sampling import audio_offset
 SMOKE = config.get("smoke")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: these tiny convolutions run far slower when threads contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
-def runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("AVSCENE_RUNS", str(tmp_path))
-    return tmp_path / "smoke"
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # ---------------------------------------------------------------- profiles

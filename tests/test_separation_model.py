@@ -108,10 +108,6 @@ def test_evaluation_splits_by_class_and_the_ideal_mask_is_near_perfect():
 
 
 # ---------------------------------------------------------------- named runs
-@pytest.fixture
-def runs(tmp_path, monkeypatch):
-    monkeypatch.setenv("AVSCENE_RUNS", str(tmp_path))
-    return tmp_path / "smoke"
 
 
 def test_every_variant_trains_under_its_name_and_is_scored(runs, capsys):

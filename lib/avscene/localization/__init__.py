@@ -11,9 +11,9 @@ in; ``overlay`` draws the original's heat-map overlay and overlay videos; ``figu
 scenes beside their maps.
 """
 from . import baselines, benchmark, cam, cam_model, figures, metrics, overlay
-from .benchmark import KINDS, Benchmark, build
+from .benchmark import ALL_KINDS, KINDS, Benchmark, build
 from .cam import CamGeometry, CamResult, cam_clips, to_frames
 from .metrics import Scores, score
 
-__all__ = ["Benchmark", "CamGeometry", "CamResult", "KINDS", "Scores", "baselines", "benchmark", "build",
+__all__ = ["ALL_KINDS", "Benchmark", "CamGeometry", "CamResult", "KINDS", "Scores", "baselines", "benchmark", "build",
            "cam", "cam_clips", "cam_model", "figures", "metrics", "overlay", "score", "to_frames"]

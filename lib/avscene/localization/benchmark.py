@@ -1,14 +1,21 @@
 """The sound-source localization benchmark on the synthetic world (notebooks 04, 07, 08).
 
-Three kinds of scene, each with ground truth, at the profile's media sizes, seen as the network sees
-held-out clips (the ``crop_size`` centre crop of ``frame_size`` frames; the original resized whole
-frames instead, ``predict_cam_resize``):
+Four kinds of scene (``KINDS``: notebook 04's three; ``ALL_KINDS`` adds the fourth), each with ground
+truth, at the profile's media sizes, seen as the network sees held-out clips (the ``crop_size`` centre
+crop of ``frame_size`` frames; the original resized whole frames instead, ``predict_cam_resize``):
 
 * ``"distractor"``: one sounding object and one **silent** object of another class that moves just as
   much (every class moves at its events); the benchmark of record;
 * ``"offscreen"``: the same plus a sound source with no pixels (off-screen, at the world's off-screen level);
 * ``"offscreen_only"``: two silent objects and an off-screen sound at the same level as on-screen sound:
-  nothing on screen makes the sound, so there is nothing to point at (what CAM cannot tell you).
+  nothing on screen makes the sound, so there is nothing to point at (what CAM cannot tell you);
+* ``"same_class"`` (notebook 07): as ``"distractor"``, but the silent object has the **sounding object's
+  class** (the same look and motion, its own events and a slightly varied colour): appearance cannot
+  tell them apart, only synchrony can. The two are separate objects of the world, so ground truth stays
+  per object (the sounding one's mask; the silent one's in ``distractors``).
+
+A kind's scenes depend only on its index in ``ALL_KINDS`` (new kinds are appended: the others' scenes
+stay as they were).
 
 Scenes are drawn from video indices no pretext training or held-out set uses (``FIRST_INDEX``); a
 window is the first ``clip_frames`` frames and the audio from sample 0 (frames and audio share one
@@ -23,7 +30,9 @@ import numpy as np
 
 from ..config import Profile
 
+#: notebook 04's kinds; ``ALL_KINDS`` adds the ones later notebooks use (``"same_class"``: notebook 07)
 KINDS = ("distractor", "offscreen", "offscreen_only")
+ALL_KINDS = (*KINDS, "same_class")
 # Scenes use world seed ``cfg.seed``; the pretext training world's seed is ``split_seed(cfg.seed, "train")``
 # = ``cfg.seed * 10_000_019`` (the same world when the seed is 0), whose videos are indices 0 .. n_videos - 1;
 # held-out videos come from another seed (split "eval"). No training video uses an index from here on.
@@ -86,8 +95,11 @@ def _spec(kind: str, rng: np.random.Generator, allowed: np.ndarray):
     elif kind == "offscreen_only":
         visible = [(int(cls[0]), False), (int(cls[1]), False)]
         off = (int(cls[2]),)
+    elif kind == "same_class":
+        visible = [(int(cls[0]), True), (int(cls[0]), False)]
+        off = ()
     else:
-        raise ValueError(f"unknown benchmark kind {kind!r}; choose one of {', '.join(KINDS)}")
+        raise ValueError(f"unknown benchmark kind {kind!r}; choose one of {', '.join(ALL_KINDS)}")
     if rng.random() < 0.5:  # the sounding object is on the left or on the right, equally often
         visible.reverse()
     return SceneSpec(visible=tuple(visible), offscreen=off,
@@ -100,8 +112,8 @@ def build(cfg: Profile, kind: str = "distractor", n: int | None = None, *, diffi
     in the world the network was trained on (``cfg.synth.difficulty`` unless ``difficulty`` is given)."""
     from ..synthetic import N_CLASSES, World
 
-    if kind not in KINDS:
-        raise ValueError(f"unknown benchmark kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if kind not in ALL_KINDS:
+        raise ValueError(f"unknown benchmark kind {kind!r}; choose one of {', '.join(ALL_KINDS)}")
     m = cfg.media
     n = cfg.localization.n_scenes if n is None else int(n)
     if n < 1:
@@ -114,7 +126,7 @@ def build(cfg: Profile, kind: str = "distractor", n: int | None = None, *, diffi
     allowed = np.array(world.difficulty.classes or range(N_CLASSES))
     c, s = m.crop_size, m.frame_size
     y0 = (s - c) // 2
-    first = FIRST_INDEX + KINDS.index(kind) * _KIND_STRIDE
+    first = FIRST_INDEX + ALL_KINDS.index(kind) * _KIND_STRIDE
     t, ns = m.clip_frames, m.clip_samples
     frames = np.empty((n, t, c, c, 3), np.uint8)
     audio = np.empty((n, m.channels, ns), np.float32)
@@ -122,7 +134,7 @@ def build(cfg: Profile, kind: str = "distractor", n: int | None = None, *, diffi
     dis = np.zeros((n, t, c, c), bool)
     classes, sounding, off = [], [], np.zeros(n, bool)
     for i in range(n):
-        spec = _spec(kind, np.random.default_rng([seed, 7, KINDS.index(kind), i]), allowed)
+        spec = _spec(kind, np.random.default_rng([seed, 7, ALL_KINDS.index(kind), i]), allowed)
         clip = world.clip(first + i, spec)
         frames[i] = clip.frames[:t, y0:y0 + c, y0:y0 + c]
         audio[i] = clip.audio[:, :ns]

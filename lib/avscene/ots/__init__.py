@@ -20,7 +20,11 @@ makes a sound; the shift network's synchrony learns *when*.
 * :mod:`.runs`: the variants ``ave``, ``avol``, ``l3`` and ``ave_shortcut`` (AVE-Net on the shortcut pairs)
   as named runs ``ots/<variant>/seed<k>`` on synthetic ``SoloDuetSet`` videos, and their held-out accuracy.
 * :mod:`.embed`: held-out retrieval (image/audio -> image/audio) with each run's embeddings, beside random
-  embeddings (import it, or :mod:`.runs`, explicitly: they bring the training stack).
+  embeddings (import it, :mod:`.runs` or :mod:`.localize` explicitly: they bring the training stack).
+* :mod:`.localize`: AVOL-Net's maps on notebook 04's localization benchmark (its frames shown at AVOL-Net's
+  training scale, its map put back on the benchmark's mask grid) and the table of every method (AVOL-Net per
+  seed, the CAM model, motion energy, the centre prior, random maps) on the ``distractor`` and ``same_class``
+  scenes, scored with ``avscene.localization.metrics``.
 """
 from __future__ import annotations
 
