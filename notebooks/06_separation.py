@@ -89,7 +89,7 @@ display.markdown(outputs.run_time_table(out.notebook));
 # > steps. It reports the loss (11.4 full, 14.8 single frame, 12.3 I3D features) and shows separated videos.
 # >
 # > **Here** solo clips of the synthetic world (one sounding object on screen, its sound alone), mixed in
-# > pairs, half of them two objects of the same class; 2.1-s clips at 8 kHz as 128 × 256 spectrograms; a
+# > pairs, each of one class with probability one half; 2.1-s clips at 8 kHz as 128 × 256 spectrograms; a
 # > 7-level u-net of width 8; the `cpu` profile's shift network (notebook 03), **frozen** under `cpu` so that
 # > only the u-net trains (the budget; `colab` and `gpu` fine-tune it as the original); 500 steps.
 # >
