@@ -376,8 +376,9 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
         action=dict(finetune=dict(steps=2, batch=4, checkpoint_every=2, eval_clips=24, evals=0), clip_frames=16,
                     video_seconds=2.5, labels_per_class=1, train_per_class=2, test_per_class=1, curve=(1, 2),
                     seeds=2),
+        # 4 held-out pairs: the fewest whose draw holds both same-class and other-class mixtures (notebook 06's splits)
         separation=dict(train=dict(steps=2, batch=2, grad_clip=10.0, checkpoint_every=2, eval_clips=8, evals=0), width=4,
-                        levels=5, clip_frames=16, spec_frames=32, frozen_video=True, n_train=8, n_test_pairs=2,
+                        levels=5, clip_frames=16, spec_frames=32, frozen_video=True, n_train=8, n_test_pairs=4,
                         bn_momentum=0.1, seeds=2),
         ots=dict(train=dict(steps=2, batch=4, checkpoint_every=2, eval_clips=8, evals=2), width=4, dim=8,
                  hidden=8, pools=1, n_train=6, n_test=6, test_pairs=8, seeds=2),

@@ -93,9 +93,9 @@ def separate_rate(cfg: config.Profile, net: Any, device: torch.device, seconds: 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clip.mkv"  # FLAC takes every profile's rate (AAC not smoke's 4 kHz)
         write_av(path, clip.frames, clip.audio, m.fps, m.sample_rate, audio_codec="flac")
-        result = rate(lambda: separate(path, net, cfg, device=device), 1, warmup=1, min_seconds=seconds)
-        done = separate(path, net, cfg, device=device)
-    return done.seconds * result["items_per_s"]
+        audio_seconds = separate(path, net, cfg, device=device).seconds  # the warm-up, and what one call covers
+        return rate(lambda: separate(path, net, cfg, device=device), audio_seconds, warmup=0,
+                    min_seconds=seconds)["items_per_s"]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

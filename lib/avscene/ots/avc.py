@@ -52,8 +52,8 @@ from ..models.inputs import frames_to_net
 from ..sampling import audio_offset
 from .spectrogram import log_spectrogram
 
-__all__ = ["MAX_OFFSET_SECONDS", "NEGATIVES", "SHORTCUT_BANDWIDTH", "AVCDataset", "collate", "detector_accuracy",
-           "highband_score", "lowpass_resample", "stack_clips"]
+__all__ = ["MAX_OFFSET_SECONDS", "NEGATIVES", "SHORTCUT_BANDWIDTH", "AVCDataset", "centred_sound", "collate",
+           "detector_accuracy", "highband_score", "lowpass_resample", "stack_clips", "window_start"]
 
 #: Largest random offset of the audio window's centre from the frame's time (seconds, either way).
 MAX_OFFSET_SECONDS = 0.25
@@ -73,6 +73,23 @@ def stack_clips(clip_set: Sequence[Any], indices: Sequence[int] | None = None,
     frames = np.stack([c.frames for c in clips])
     audio = np.stack([c.audio for c in clips]).astype(np.float32, copy=False)
     return frames, audio, np.asarray(clip_set.class_sets)[idx]
+
+
+def window_start(frame: np.ndarray | int, fps: float, sample_rate: int, window: int) -> np.ndarray:
+    """First sample of the ``window``-sample sound centred on frame ``frame``'s time:
+    ``audio_offset(frame) - window // 2`` (every AVC item, retrieval input and AVOL map of notebook 07)."""
+    return audio_offset(frame, fps, sample_rate) - window // 2
+
+
+def centred_sound(audio: np.ndarray, frame: int, fps: float, sample_rate: int, seconds: float = 1.0) -> torch.Tensor:
+    """The mono ``seconds`` of ``audio [V, C, N]`` centred on frame ``frame`` of every video -> ``[V, win]``
+    float32 (``ValueError`` when the window leaves the audio); the AVC pairs' window at offset 0."""
+    win = round(seconds * sample_rate)
+    start = int(window_start(frame, fps, sample_rate, win))
+    if start < 0 or start + win > audio.shape[-1]:
+        raise ValueError(f"the {seconds:g}-s window around frame {frame} ({start}..{start + win}) leaves the "
+                         f"{audio.shape[-1]}-sample audio")
+    return torch.from_numpy(audio[:, :, start:start + win].mean(axis=1, dtype=np.float32))
 
 
 def lowpass_resample(audio: np.ndarray, bandwidth: float = SHORTCUT_BANDWIDTH) -> np.ndarray:
@@ -119,8 +136,7 @@ class AVCDataset(Dataset):
         self.shortcut, self.shortcut_bandwidth = bool(shortcut), float(shortcut_bandwidth)
         self.window = round(seconds * self.sample_rate)
         self.max_offset = round(max_offset_seconds * self.sample_rate)
-        centre = audio_offset(np.arange(frames.shape[1]), self.fps, self.sample_rate)
-        first = centre - self.window // 2
+        first = window_start(np.arange(frames.shape[1]), self.fps, self.sample_rate, self.window)
         ok = (first - self.max_offset >= 0) & (first + self.max_offset + self.window <= audio.shape[-1])
         self.valid_frames = np.flatnonzero(ok)
         if len(self.valid_frames) == 0:
@@ -147,10 +163,6 @@ class AVCDataset(Dataset):
     def n_videos(self) -> int:
         return self.frames.shape[0]
 
-    def frame_sample(self, frame_index: np.ndarray | int) -> np.ndarray:
-        """The frame's time in samples, ``audio_offset(k, fps, sr)``."""
-        return audio_offset(frame_index, self.fps, self.sample_rate)
-
     def _cut(self, video: int, start: int) -> np.ndarray:
         """The one code path every item's sound goes through: mono ``[win]`` float32 from ``start``."""
         return self.audio[video, :, start:start + self.window].mean(axis=0, dtype=np.float32)
@@ -175,7 +187,7 @@ class AVCDataset(Dataset):
         if self.crop == "center":
             y0, x0 = (h - c) // 2, (w - c) // 2
         audio_video = video if positive else other
-        start = int(self.frame_sample(k)) - self.window // 2 + offset
+        start = int(window_start(k, self.fps, self.sample_rate, self.window)) + offset
         sound = self._cut(audio_video, start)
         if self.shortcut and not positive:
             sound = lowpass_resample(sound, self.shortcut_bandwidth)

@@ -35,8 +35,8 @@ from torch import nn
 
 from ..config import Profile
 from ..models.inputs import frames_to_net
-from ..sampling import audio_offset
 from . import retrieval
+from .avc import centred_sound
 from .nets import AVENet, AVOLNet, L3Net
 from .runs import VARIANTS, Clips, OtsData, synthetic_data, train
 from .spectrogram import log_spectrogram
@@ -60,12 +60,7 @@ def inputs(clips: Clips, crop_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     y0, x0 = (h - crop_size) // 2, (w - crop_size) // 2
     frame = torch.from_numpy(np.ascontiguousarray(clips.frames[:, k, y0:y0 + crop_size, x0:x0 + crop_size]))
     image = frames_to_net(frame[:, None])[:, :, 0]
-    win = round(clips.sample_rate)
-    start = int(audio_offset(k, clips.fps, clips.sample_rate)) - win // 2
-    if start < 0 or start + win > clips.audio.shape[-1]:
-        raise ValueError(f"the 1-s window around frame {k} ({start}..{start + win}) leaves the "
-                         f"{clips.audio.shape[-1]}-sample videos")
-    sound = torch.from_numpy(clips.audio[:, :, start:start + win].mean(axis=1, dtype=np.float32))
+    sound = centred_sound(clips.audio, k, clips.fps, clips.sample_rate)
     return image, log_spectrogram(sound, clips.sample_rate)
 
 

@@ -62,7 +62,7 @@ from ..localization import baselines, cam, cam_model, metrics
 from ..localization.benchmark import Benchmark, build
 from ..localization.cam import CamGeometry
 from ..models.inputs import frames_to_net
-from ..sampling import audio_offset
+from .avc import centred_sound, window_start
 from .nets import AVOLNet, map_shape
 from .spectrogram import log_spectrogram
 
@@ -179,18 +179,14 @@ def to_benchmark(cells: torch.Tensor | np.ndarray, geo: Geometry) -> torch.Tenso
 
 
 # ------------------------------------------------------------------------------------------------ AVOL-Net maps
-def _window(sample_rate: int) -> int:
-    return round(sample_rate)  # 1 s, as ots.embed.inputs
-
-
 def frame_indices(bench: Benchmark, n_frames: int = N_FRAMES) -> np.ndarray:
     """The frames AVOL-Net sees of each scene: ``n_frames`` spread evenly (rounded) over the frames whose
     centred 1-s window lies inside the scene's audio; ``n_frames=1``: the middle frame (or the nearest such)."""
     if n_frames < 1:
         raise ValueError(f"need at least one frame, got n_frames={n_frames}")
     t, n = bench.frames.shape[1], bench.audio.shape[-1]
-    win = _window(bench.sample_rate)
-    first = audio_offset(np.arange(t), bench.fps, bench.sample_rate) - win // 2
+    win = round(bench.sample_rate)  # 1 s, as every AVC input
+    first = window_start(np.arange(t), bench.fps, bench.sample_rate, win)
     ok = np.flatnonzero((first >= 0) & (first + win <= n))
     if len(ok) == 0:
         raise ValueError(f"no frame of the {t}-frame scenes admits a centred 1-s window in {n} samples")
@@ -204,14 +200,9 @@ def inputs(bench: Benchmark, frame: int, geo: Geometry, scenes: slice | None = N
     """AVOL-Net's input for frame ``frame`` of the scenes: ``image [N, 3, c, c]`` in [-1, 1] (:func:`resample`)
     and ``spec [N, 1, F, T]``: the mono 1-s window centred on the frame (``ots.embed.inputs``' window)."""
     scenes = scenes or slice(None)
-    win = _window(bench.sample_rate)
-    start = int(audio_offset(frame, bench.fps, bench.sample_rate)) - win // 2
-    if start < 0 or start + win > bench.audio.shape[-1]:
-        raise ValueError(f"the 1-s window around frame {frame} ({start}..{start + win}) leaves the scenes' "
-                         f"{bench.audio.shape[-1]} samples")
     view = torch.from_numpy(resample(bench.frames[scenes, frame], geo))
     image = frames_to_net(view[:, None])[:, :, 0]
-    sound = torch.from_numpy(bench.audio[scenes, :, start:start + win].mean(axis=1, dtype=np.float32))
+    sound = centred_sound(bench.audio[scenes], frame, bench.fps, bench.sample_rate)
     return image, log_spectrogram(sound, bench.sample_rate)
 
 

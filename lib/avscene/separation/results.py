@@ -29,7 +29,7 @@ from .runs import (
     synthetic_data,
     train,
 )
-from .task import SeparationTask, evaluate
+from .task import SeparationTask, evaluate, separate
 
 SPLITS = ("same", "diff")
 #: table rows: variant, label, the paper's loss (VoxCeleb2, its units; §6)
@@ -89,11 +89,10 @@ def mean_std(values: list[float]) -> tuple[float, float]:
 
 def per_pair(results: list[Scores], key: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Each test mixture of ``split`` once: ``(pair ids [M], key averaged over its two views and the seeds [M])``."""
-    pair = np.asarray(results[0]["pair"])
     keep = split_mask(results[0], split)
-    mean = np.mean([np.asarray(r[key], dtype=np.float64) for r in results], axis=0)  # over seeds [E]
-    ids = np.unique(pair[keep])
-    return ids, np.array([mean[keep & (pair == i)].mean() for i in ids])
+    mean = np.mean([np.asarray(r[key], dtype=np.float64) for r in results], axis=0)[keep]  # over seeds
+    ids, which = np.unique(np.asarray(results[0]["pair"])[keep], return_inverse=True)
+    return ids, np.bincount(which, weights=mean, minlength=len(ids)) / np.bincount(which, minlength=len(ids))
 
 
 def _bootstrap_mean(x: np.ndarray, confidence: float, resamples: int, seed: int) -> tuple[float, float, float]:
@@ -201,12 +200,7 @@ def waveforms(cfg: Profile, variant: str, seed: int, pairs: list[int], *, data: 
     task = SeparationTask(pit=VARIANTS[variant].pit, phase=phase)
     raw = collate([test[int(p)] for p in pairs])
     batch = to_device(raw, next(model.parameters()).device)
-    on, off = task.outputs(model, batch)
-    _, swapped = task.pair_losses(model, batch, on, off)
-    mix = batch["mixture"] if phase == "mixture" else None
-    est_on, est_off = model.waveforms(on, mix), model.waveforms(off, mix)
-    s = swapped[:, None]
-    est_on, est_off = torch.where(s, est_off, est_on), torch.where(s, est_on, est_off)
+    est_on, est_off, _, _ = separate(model, batch, task)
     n = model.samples
     mono = {k: batch[k].mean(dim=1)[:, :n].cpu().numpy() for k in ("mixture", "on", "off")}
     return {**mono, "est_on": est_on.cpu().numpy(), "est_off": est_off.cpu().numpy(), "frames": raw["frames"].numpy()}

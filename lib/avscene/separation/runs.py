@@ -34,7 +34,7 @@ from ..train import finetune as train_finetune
 from . import spectrogram as S
 from .data import MixtureDataset, SoloSource, collate, synthetic, to_device
 from .model import SeparationNet
-from .task import SeparationTask, evaluate
+from .task import SeparationTask, evaluate, layout, test_batches
 from .unet import UNet
 
 
@@ -160,15 +160,13 @@ def oracle_scores(cfg: Profile, *, data: SeparationData | None = None) -> dict[s
     spec = S.spec_spec(cfg.media.sample_rate)
     n = spec.samples_for(cfg.separation.spec_frames)
     out: dict[str, list[np.ndarray]] = {k: [] for k in ("sisdr", "sisdri", "assign", "same_class", "pair", "view")}
-    for first in range(0, len(test), 8):  # evaluate()'s batches of 8 pairs: the same example order
-        index = np.arange(first, min(len(test), first + 8))
-        b = collate([test[int(i)] for i in index])
+    for index, b in test_batches(test):  # evaluate()'s batches: the same example order
         on, off = b["on"].mean(1)[:, :n], b["off"].mean(1)[:, :n]
         est_on, est_off = ideal_ratio_mask(on, off, spec, n)
         out["sisdr"].append(metrics.si_sdr(est_on, on).numpy())
         out["sisdri"].append(metrics.si_sdr_improvement(est_on, on, on + off).numpy())
         out["assign"].append(metrics.assignment_correct(est_on, est_off, on).numpy())
         out["same_class"].append(b["same_class"].numpy())
-        out["pair"].append(np.concatenate([index, index]))
-        out["view"].append(np.repeat([0, 1], len(index)))
+        for key, value in layout(index).items():
+            out[key].append(value)
     return {k: np.concatenate(v) for k, v in out.items()}

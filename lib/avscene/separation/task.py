@@ -9,7 +9,9 @@ two assignments (PIT), the others are taken as they say.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -48,34 +50,62 @@ class SeparationTask:
         return l1, {"l1": float(l1.detach())}
 
 
+#: test pairs per evaluation batch (each pair gives two examples)
+BATCH_PAIRS = 8
+
+
+def test_batches(dataset: Any, batch_pairs: int = BATCH_PAIRS) -> Iterator[tuple[np.ndarray, dict[str, torch.Tensor]]]:
+    """The held-out pairs in order, ``batch_pairs`` at a time: ``(pair indices [P], collate(...))`` with the
+    ``2P`` examples laid out as :func:`avscene.separation.data.collate` does (every pair, first videos on
+    screen, then the same pairs with the second videos); :func:`evaluate` and the oracle share it, so their
+    per-example results line up."""
+    for first in range(0, len(dataset), batch_pairs):
+        index = np.arange(first, min(len(dataset), first + batch_pairs))
+        yield index, collate([dataset[int(i)] for i in index])
+
+
+def layout(index: np.ndarray) -> dict[str, np.ndarray]:
+    """``pair`` and ``view`` ``[2P]`` of the examples of one :func:`test_batches` batch of pairs ``index``."""
+    return {"pair": np.concatenate([index, index]), "view": np.repeat([0, 1], len(index))}
+
+
 @torch.no_grad()
-def evaluate(model: SeparationNet, dataset: MixtureDataset, task: SeparationTask, *, batch_pairs: int = 8,
+def separate(model: SeparationNet, batch: dict[str, torch.Tensor], task: SeparationTask,
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One batch (on the model's device) -> ``(est_on, est_off)`` waveforms ``[B, samples]`` (with the phase
+    ``task.phase`` says; PIT's outputs in the order that matches the sources best), the loss ``[B]`` and
+    whether PIT read the outputs crossed ``[B]``."""
+    on, off = task.outputs(model, batch)
+    per, swapped = task.pair_losses(model, batch, on, off)
+    phase_of = batch["mixture"] if task.phase == "mixture" else None
+    est_on, est_off = model.waveforms(on, phase_of), model.waveforms(off, phase_of)
+    if task.pit:  # the audio-only u-net does not know which output is on screen: take the better match
+        s = swapped[:, None]
+        est_on, est_off = torch.where(s, est_off, est_on), torch.where(s, est_on, est_off)
+    return est_on, est_off, per, swapped
+
+
+@torch.no_grad()
+def evaluate(model: SeparationNet, dataset: MixtureDataset, task: SeparationTask, *, batch_pairs: int = BATCH_PAIRS,
              device: torch.device | None = None, bss: bool = False) -> dict[str, np.ndarray]:
     """Every test mixture of ``dataset`` (both views of each pair), per example ``[2 × pairs]``: ``sisdr`` and
     ``sisdri`` (dB) of the on-screen output against the on-screen source, ``sisdr_mix`` (the mixture's own),
     ``assign`` (bool: the on-screen output is closer to the on-screen source than the off-screen one is),
     ``l1`` (the loss without the weight term), ``same_class`` (bool), ``pair`` (the dataset index: the two
-    views of a mixture share it), ``view`` (0: the pair's first video on screen, 1: its second) and ``swapped`` (bool: PIT read the outputs crossed; always False
-    otherwise). With ``bss``: ``sdr``, ``sir``, ``sar`` ``[2 × pairs, 2]`` (dB; on-screen, off-screen source)
-    from ``mir_eval`` (:func:`avscene.separation.metrics.bss_eval`; with permutation for PIT, as the issue
-    of the blind baseline asks), NaN where a source is silent."""
+    views of a mixture share it), ``view`` (0: the pair's first video on screen, 1: its second) and
+    ``swapped`` (bool: PIT read the outputs crossed; always False otherwise). With ``bss``: ``sdr``, ``sir``,
+    ``sar`` ``[2 × pairs, 2]`` (dB; on-screen, off-screen source) from ``mir_eval``
+    (:func:`avscene.separation.metrics.bss_eval`; with permutation for PIT, as the issue of the blind
+    baseline asks), NaN where a source is silent."""
     device = device or next(model.parameters()).device
     was = model.training
     model.eval()
     keys = ["sisdr", "sisdri", "sisdr_mix", "assign", "l1", "same_class", "pair", "view", "swapped"]
     keys += ["sdr", "sir", "sar"] if bss else []
     out: dict[str, list[np.ndarray]] = {k: [] for k in keys}
-    for first in range(0, len(dataset), batch_pairs):
-        index = np.arange(first, min(len(dataset), first + batch_pairs))
-        items = [dataset[int(i)] for i in index]
-        batch = to_device(collate(items), device)
-        on, off = task.outputs(model, batch)
-        per, swapped = task.pair_losses(model, batch, on, off)
-        phase_of = batch["mixture"] if task.phase == "mixture" else None
-        est_on, est_off = model.waveforms(on, phase_of), model.waveforms(off, phase_of)
-        if task.pit:  # the audio-only u-net does not know which output is on screen: take the better match
-            s = swapped[:, None]
-            est_on, est_off = torch.where(s, est_off, est_on), torch.where(s, est_on, est_off)
+    for index, raw in test_batches(dataset, batch_pairs):
+        batch = to_device(raw, device)
+        est_on, est_off, per, swapped = separate(model, batch, task)
         n = model.samples
         ref = batch["on"].mean(dim=1)[:, :n]
         mix = batch["mixture"].mean(dim=1)[:, :n]
@@ -85,8 +115,8 @@ def evaluate(model: SeparationNet, dataset: MixtureDataset, task: SeparationTask
         out["assign"].append(metrics.assignment_correct(est_on, est_off, ref).cpu().numpy())
         out["l1"].append(per.cpu().numpy())
         out["same_class"].append(batch["same_class"].cpu().numpy())
-        out["pair"].append(np.concatenate([index, index]))
-        out["view"].append(np.repeat([0, 1], len(index)))
+        for key, value in layout(index).items():
+            out[key].append(value)
         out["swapped"].append(swapped.cpu().numpy())
         if bss:
             ref_off = batch["off"].mean(dim=1)[:, :n]
