@@ -2,6 +2,7 @@
 beside the CAM model and the baselines (notebook 07), at the smoke profile."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -92,6 +93,9 @@ def test_geometry_keeps_objects_at_avol_training_scale() -> None:
         assert 0 <= geo.start and geo.start + geo.scale * geo.input_size <= geo.bench_size
     with pytest.raises(ValueError, match="leaves"):
         LZ.geometry(CPU.replace(**{"localization.crop_size": 40}))
+    # AVOL-Net's own pools (cfg.ots.avol) set its map: no pooling, a 16 x 16 map of cells every 2 input pixels
+    fine = LZ.geometry(CPU.replace(**{"ots.avol": dataclasses.replace(CPU.ots.avol, pools=0)}))
+    assert (fine.cells, fine.on_input.stride, fine.on_benchmark.stride) == (16, 2.0, 4.0)
 
 
 @pytest.mark.parametrize("first_stride, pools, size", [(2, 1, 96), (2, 3, 224), (1, 2, 96)])
@@ -178,25 +182,65 @@ class _Brightness(nn.Module):
         return m.flatten(1).amax(dim=1), m
 
 
-def test_a_bright_object_is_pointed_at_through_the_whole_path() -> None:
-    """Frames -> AVOL's view -> a map that follows brightness -> the benchmark grid: the peak is on the object."""
+def _disks(centres: list[tuple[float, float]], radius: float) -> tuple[LZ.Geometry, B.Benchmark]:
+    """CPU-geometry benchmark scenes, each a bright still disk (the sounding object) on grey, silent sound."""
     g, m = LZ.geometry(CPU), cam_model.profile(CPU).media
-    n, s, t = 6, g.bench_size, m.clip_frames
-    rng = np.random.default_rng(0)
+    n, s, t = len(centres), g.bench_size, m.clip_frames
     frames = np.full((n, t, s, s, 3), 90, np.uint8)
     gt = np.zeros((n, t, s, s), bool)
     yy, xx = np.mgrid[:s, :s] + 0.5
-    for i in range(n):
-        cy, cx = rng.uniform(8, s - 8, 2)
-        disk = (yy - cy) ** 2 + (xx - cx) ** 2 <= 6 ** 2
+    for i, (cy, cx) in enumerate(centres):
+        disk = (yy - cy) ** 2 + (xx - cx) ** 2 <= radius ** 2
         frames[i, :, disk] = 250
         gt[i, :, disk] = True
-    bench = B.Benchmark(kind="distractor", frames=frames, audio=np.zeros((n, 2, m.clip_samples), np.float32), gt=gt,
-                        distractors=np.zeros_like(gt), classes=np.zeros((n, 1), int), sounding=np.ones((n, 1), bool),
-                        offscreen=np.zeros(n, bool), indices=np.arange(n), fps=m.fps, sample_rate=m.sample_rate)
+    return g, B.Benchmark(kind="distractor", frames=frames, audio=np.zeros((n, 2, m.clip_samples), np.float32), gt=gt,
+                          distractors=np.zeros_like(gt), classes=np.zeros((n, 1), int),
+                          sounding=np.ones((n, 1), bool), offscreen=np.zeros(n, bool), indices=np.arange(n),
+                          fps=m.fps, sample_rate=m.sample_rate)
+
+
+def test_a_bright_object_is_pointed_at_through_the_whole_path() -> None:
+    """Frames -> AVOL's view -> a map that follows brightness -> the benchmark grid: the peak is on the object."""
+    s = LZ.geometry(CPU).bench_size
+    # clear of the border, where the map is flat out to the edge (ties)
+    g, bench = _disks([tuple(c) for c in np.random.default_rng(0).uniform(14, s - 14, (6, 2))], 6)
+    n = len(bench)
     maps = LZ.avol_maps(_Brightness(g), bench, g, n_frames=3)
     assert maps.shape == (n, s, s) and maps.dtype == np.float32
     assert metrics.score(maps, bench.gt_window()).pointing == 1.0
+    one = LZ.avol_maps(_Brightness(g), bench, g, n_frames=3, mirrors=((),))
+    assert metrics.score(one, bench.gt_window()).pointing == 1.0
+
+
+class _Offset(_Brightness):
+    """A network whose peak sits one cell below and right of the bright object (a fixed offset of its filters):
+    its map is the brightness blurred (a Gaussian of 1.5 cells) and moved one cell down and right."""
+
+    def forward(self, image: torch.Tensor, spec: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        _, m = super().forward(image, spec)
+        r = torch.arange(-3, 4, dtype=m.dtype)
+        k = torch.exp(-(r[:, None] ** 2 + r[None, :] ** 2) / (2 * 1.5 ** 2))
+        m = torch.nn.functional.conv2d(m[:, None] - m.amin(), (k / k.sum())[None, None], padding=3)[:, 0]
+        m = torch.nn.functional.pad(m, (1, 0, 1, 0))[:, :-1, :-1]
+        return m.flatten(1).amax(dim=1), m
+
+
+def test_four_mirrored_views_cancel_a_fixed_offset_one_view_cannot() -> None:
+    g, bench = _disks([(20, 20), (44, 24), (28, 40), (36, 36)], 7)
+    frames = bench.frames
+    net = _Offset(g)  # one cell = 8 benchmark pixels below and right: outside a disk of radius 7
+    one = LZ.avol_maps(net, bench, g, n_frames=1, mirrors=((),))
+    four = LZ.avol_maps(net, bench, g, n_frames=1)
+    assert metrics.score(one, bench.gt_window()).pointing == 0.0
+    assert metrics.score(four, bench.gt_window()).pointing == 1.0
+    # a mirrored view's map is the mirror image of the map of the mirrored frames
+    mirrored = B.Benchmark(**{**bench.__dict__, "frames": np.ascontiguousarray(frames[:, :, :, ::-1])})
+    np.testing.assert_allclose(LZ.avol_maps(net, bench, g, n_frames=1, mirrors=((-1,),)),
+                               LZ.avol_maps(net, mirrored, g, n_frames=1, mirrors=((),))[:, :, ::-1], atol=1e-6)
+    with pytest.raises(ValueError, match="mirror axes"):
+        LZ.avol_maps(net, bench, g, mirrors=((-3,),))
+    with pytest.raises(ValueError, match="at least one view"):
+        LZ.avol_maps(net, bench, g, mirrors=())
 
 
 def test_frames_and_sound_as_embed_inputs() -> None:
@@ -222,7 +266,7 @@ def test_avol_maps_of_a_network_on_the_mask_grid() -> None:
     g = LZ.geometry(SMOKE)
     cells = LZ.cell_maps(net, b, g, n_frames=2, device=torch.device("cpu"))
     assert net.training and cells.shape == (3, g.cells, g.cells)  # its mode is restored
-    maps = LZ.avol_maps(net, b, g, n_frames=2, device=torch.device("cpu"))
+    maps = LZ.avol_maps(net, b, g, n_frames=2, device=torch.device("cpu"), mirrors=((),))
     assert maps.shape == (3, 33, 33) and 0 <= maps.min() and maps.max() <= 1
     np.testing.assert_allclose(maps, LZ.to_benchmark(cells, g).numpy(), atol=1e-6)
     with pytest.raises(ValueError, match="frames"):
@@ -234,9 +278,11 @@ def test_table_scores_every_method_on_both_kinds(runs) -> None:
     cpu = torch.device("cpu")
     n = 3
     result = LZ.table(SMOKE, n=n, n_frames=2, device=cpu)
-    methods = [LZ.avol_name(s) for s in range(SMOKE.ots.seeds)] + [LZ.CAM, *LZ.BASELINES]
-    assert list(result) == methods == ["AVOL-Net seed0", "AVOL-Net seed1", "CAM |abs|", "motion energy",
-                                       "centre prior", "random"]
+    methods = [LZ.avol_name(s, one_view=o) for s in range(SMOKE.ots.seeds) for o in (False, True)]
+    methods += [LZ.CAM, *LZ.BASELINES]
+    assert list(result) == methods == ["AVOL-Net seed0", "AVOL-Net one view seed0", "AVOL-Net seed1",
+                                       "AVOL-Net one view seed1", "CAM |abs|", "motion energy", "centre prior",
+                                       "random"]
     for method, per in result.items():
         assert list(per) == ["distractor", "same_class"], method
         for kind, s in per.items():
@@ -245,6 +291,7 @@ def test_table_scores_every_method_on_both_kinds(runs) -> None:
     assert (runs / "ots" / "avol" / "seed1").is_dir() and (runs / "cam").is_dir()
     rows = LZ.rows(result)
     assert len(rows) == len(methods) * 2 and {r["seed"] for r in rows} == {0, 1, None}
+    assert {r["seed"] for r in rows if r["method"] == "AVOL-Net one view seed1"} == {1}
     # the same scenes and functions as notebook 04: the benchmark, the CAM model's map, motion energy
     c = LZ.compare(SMOKE, "same_class", seeds=[1], n=n, n_frames=2, device=cpu)
     np.testing.assert_array_equal(c.bench.frames, B.build(cam_model.profile(SMOKE), "same_class", n).frames)
@@ -253,3 +300,23 @@ def test_table_scores_every_method_on_both_kinds(runs) -> None:
     assert c.scores()["AVOL-Net seed1"] == result["AVOL-Net seed1"]["same_class"]
     one = LZ.scores(SMOKE, "distractor", 0, n=n, n_frames=2, device=cpu)
     assert one == result["AVOL-Net seed0"]["distractor"]
+    comps = LZ.comparisons(SMOKE, n=n, n_frames=2, device=cpu)
+    assert LZ.tabulate(comps) == result
+    picks = LZ.choices(comps)
+    assert set(picks) == set(result) and all(0 <= v <= 1 for per in picks.values() for v in per.values())
+
+
+def test_object_choice_says_which_object_a_map_favours() -> None:
+    _, bench = _disks([(20, 20), (44, 44)], 6)
+    bench.distractors[:] = np.roll(bench.gt, 12, axis=-1)  # a silent twin 12 pixels to the right
+    gt, dis = bench.gt_window(), bench.distractor_window()
+    on_sounding = gt.astype(np.float32) + 0.1 * dis
+    assert LZ.object_choice(on_sounding, bench).tolist() == [True, True]
+    assert LZ.object_choice(dis.astype(np.float32), bench).tolist() == [False, False]
+    flat = np.ones_like(on_sounding)  # no preference is no choice
+    assert not LZ.object_choice(flat, bench).any()
+    with pytest.raises(ValueError, match="do not match"):
+        LZ.object_choice(on_sounding[:, :-1], bench)
+    bench.distractors[1] = False
+    with pytest.raises(ValueError, match="lack a sounding or a silent"):
+        LZ.object_choice(on_sounding, bench)

@@ -10,7 +10,7 @@ import torch
 from avscene import config
 from avscene.course import hub
 from avscene.models.inputs import frames_to_net
-from avscene.ots import avc, retrieval
+from avscene.ots import avc, retrieval, variants
 from avscene.ots import embed as E
 from avscene.ots import runs as R
 from avscene.ots.nets import AVENet, AVOLNet, L3Net
@@ -41,7 +41,8 @@ def test_cpu_and_gpu_ots_values() -> None:
     cpu, gpu, colab = config.get("cpu").ots, config.get("gpu").ots, config.get("colab").ots
     assert (cpu.width, cpu.dim, cpu.hidden, cpu.pools, cpu.audio_pools, cpu.first_stride) == (16, 128, 128, 1, 3, 2)
     assert (cpu.n_train, cpu.n_test, cpu.negatives, cpu.seeds) == (400, 200, "other_classes", 3)
-    assert (cpu.train.lr, cpu.train.batch) == (3e-4, 32) and 100 <= cpu.train.steps < 1000
+    assert (cpu.train.lr, cpu.train.batch) == (3e-4, 32) and 100 <= cpu.train.steps <= 1000
+    assert (cpu.avol.difficulty, cpu.avol.p_silent, cpu.avol.normalize) == ("anywhere", 0.5, True)  # its own world
     assert config.get("cpu").media.crop_size == 32  # -> 16 after the strided conv -> 8 x 8 after one pool
     for o in (gpu, colab):
         assert (o.width, o.dim, o.hidden, o.pools, o.first_stride) == (64, 128, 128, 3, 2)
@@ -129,6 +130,8 @@ def test_settings_change_with_every_size() -> None:
     assert base != hub.settings_key(R.settings(SMOKE, R.VARIANTS["ave_shortcut"], 0, "synthetic"))
     for f in dataclasses.fields(config.OtsSpec):
         value = getattr(SMOKE.ots, f.name)
+        if f.name == "avol":  # AVOL-Net's own recipe: its runs only (below)
+            continue
         if f.name == "train":
             new = dataclasses.replace(value, steps=value.steps + 1)
         elif isinstance(value, str):
@@ -140,6 +143,51 @@ def test_settings_change_with_every_size() -> None:
         assert hub.settings_key(R.settings(SMOKE.replace(**{f"ots.{f.name}": new}), v, 0, "synthetic")) != base, f.name
     assert hub.settings_key(R.settings(SMOKE.replace(**{"media.crop_size": 30}), v, 0, "synthetic")) != base
     assert hub.settings_key(R.settings(SMOKE.replace(seed=1), v, 0, "synthetic")) != base
+
+
+def test_avol_trains_in_its_own_world_and_only_its_runs_see_it() -> None:
+    a = config.AvolSpec(difficulty="anywhere", p_duet=0.0, p_silent=0.5, pools=0, steps=7, normalize=True,
+                        scale_init=10.0)
+    cfg = SMOKE.replace(**{"ots.avol": a})
+    for name in ("ave", "l3", "ave_shortcut"):
+        assert variants.profile(cfg, name) is cfg and variants.net_kwargs(cfg, name) == {}
+        key = hub.settings_key(R.settings(variants.profile(cfg, name), R.VARIANTS[name], 0, "synthetic"))
+        assert key == hub.settings_key(R.settings(SMOKE, R.VARIANTS[name], 0, "synthetic")), name
+    p = variants.profile(cfg, "avol")
+    assert (p.ots.difficulty, p.ots.p_duet, p.ots.p_silent, p.ots.pools, p.ots.train.steps) == ("anywhere", 0.0, 0.5,
+                                                                                                 0, 7)
+    assert p.ots.train.lr == SMOKE.ots.train.lr and p.media == SMOKE.media
+    assert variants.profile(p, "avol") == p  # applying it twice changes nothing
+    assert variants.profile(SMOKE, "avol") is SMOKE  # nothing set: the shared profile
+    net = R.build(cfg, "avol")
+    assert net.normalize and net.scale.item() == 10.0 and net.vision.pools == 0
+    assert R.build(cfg, "ave").vision.pools == SMOKE.ots.pools
+    v = R.VARIANTS["avol"]
+    keys = {hub.settings_key(R.settings(variants.profile(SMOKE.replace(**{"ots.avol": b}), "avol"), v, 0, "synthetic"))
+            for b in (config.AvolSpec(), a, dataclasses.replace(a, normalize=False), dataclasses.replace(a, steps=8),
+                      dataclasses.replace(a, p_duet=0.5))}
+    assert len(keys) == 5
+    with pytest.raises(ValueError, match="unknown variant"):
+        variants.profile(SMOKE, "avo")
+
+
+def test_avol_videos_show_silent_objects_and_theirs_only(monkeypatch) -> None:
+    a = config.AvolSpec(difficulty="anywhere", p_silent=1.0)
+    cfg = SMOKE.replace(**{"ots.avol": a, "ots.n_train": 8, "ots.n_test": 8})
+    made = []
+    real = R.SoloDuetSet
+
+    def spy(*args, **kw):
+        made.append(kw)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(R, "SoloDuetSet", spy)
+    R.videos(cfg, "ave")
+    assert all(kw["p_silent"] == 0.0 and kw["difficulty"] is None for kw in made)
+    made.clear()
+    avol = R.videos(cfg, "avol")
+    assert made and all(kw["p_silent"] == 1.0 and kw["difficulty"] == "anywhere" for kw in made)
+    assert avol.train.class_sets.sum(axis=1).min() >= 1  # the silent object is never a sounding class
 
 
 def test_shortcut_run_trains_on_shortcut_pairs_and_is_scored_on_honest_ones(runs, monkeypatch) -> None:

@@ -103,6 +103,10 @@ def test_hub_tells_the_notebook_which_runs_it_trained_and_loaded(tmp_path: Path,
     doc = json.loads((out.dir / "metrics.json").read_text())
     assert doc["runs"] == {"tiny": {"source": "trained", "train_seconds": 42.0}}
     hub.obtain("tiny", cfg, {"w": 1}, build=lambda: nn.Linear(2, 1), train=train, device=torch.device("cpu"))
+    doc = json.loads((out.dir / "metrics.json").read_text())  # loaded again later: its training was still here
+    assert doc["runs"] == {"tiny": {"source": "trained", "train_seconds": 42.0}}
+    out.runs.clear()  # a later notebook run that finds it
+    hub.obtain("tiny", cfg, {"w": 1}, build=lambda: nn.Linear(2, 1), train=train, device=torch.device("cpu"))
     doc = json.loads((out.dir / "metrics.json").read_text())
     assert doc["runs"] == {"tiny": {"source": "local", "train_seconds": 42.0}}
     outputs.note_run("other", "cpu", "trained", 1.0)  # another profile's run: not this notebook's

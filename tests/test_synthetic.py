@@ -180,6 +180,20 @@ def test_datasets_labels_splits_and_regimes():
     assert c.sounding.all() and len(set(c.object_classes.tolist())) == 2
     assert np.array_equal(sd.class_sets[duets[0]], np.isin(np.arange(N_CLASSES), c.object_classes))
 
+    # silent objects beside solo sounders (notebook 07's AVOL-Net): the duets are drawn as before, every solo
+    # scene gains one silent object of another class, which the sounding class sets leave out
+    sil = D.SoloDuetSet(SMOKE.media, 30, p_duet=0.5, p_silent=1.0)
+    assert np.array_equal(sil.is_duet, sd.is_duet) and np.array_equal(sil.class_sets, sd.class_sets)
+    assert np.array_equal(sil.has_silent, ~sd.is_duet) and not sd.has_silent.any()
+    for i in np.flatnonzero(~sd.is_duet)[:3]:
+        c, before = sil[int(i)], sd[int(i)]
+        assert c.sounding.tolist().count(False) == 1 and c.sounding.sum() == 1
+        assert c.object_classes[c.sounding][0] == before.object_classes[0] != c.object_classes[~c.sounding][0]
+        assert c.masks[~c.sounding].any()  # the silent object is on screen
+    assert 0.2 < D.SoloDuetSet(SMOKE.media, 60, p_duet=0.0, p_silent=0.5).has_silent.mean() < 0.8
+    with pytest.raises(ValueError, match="p_silent"):
+        D.SoloDuetSet(SMOKE.media, 3, p_silent=1.5)
+
     pre = D.pretext(SMOKE, "eval")
     assert len(pre) == SMOKE.synth.n_eval and pre[0].frames.shape[0] == SMOKE.media.video_frames
 

@@ -107,7 +107,11 @@ class Outputs:
     def note_run(self, name: str, source: str, train_seconds: float | None) -> None:
         """Record that this notebook used the run ``name``: ``source`` is ``"trained"`` (here, or resumed
         here), ``"local"`` or ``"published"``; ``train_seconds`` is how long its training took. Read by
-        :func:`run_time_table` to tell the minutes with published weights from those training everything."""
+        :func:`run_time_table` to tell the minutes with published weights from those training everything. A run
+        trained in this notebook run stays ``"trained"`` when it is loaded again later (its training time was spent
+        here)."""
+        if self.runs.get(name, {}).get("source") == TRAINED:
+            return
         self.runs[name] = {"source": source,
                            "train_seconds": None if train_seconds is None else round(float(train_seconds), 2)}
         self.write()

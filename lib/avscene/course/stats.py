@@ -3,7 +3,8 @@
 
 ``wilson_interval``: the Wilson score interval of a binomial share (Wilson 1927), which stays inside
 [0, 1] and behaves at 0 % and 100 %, unlike the normal approximation. ``Estimate``: one bar, a value
-with its interval and, when it is a share of trials, their number ``n``.
+with its interval and, when it is a share of trials, their number ``n``. ``mean_std``: a figure over seeds
+(notebooks 06-07: mean ± sample standard deviation).
 """
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+
+def mean_std(values: Any) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof=1``) of per-seed ``values``; 0 for a single value."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    if x.size == 0:
+        raise ValueError("mean_std of no values")
+    return float(x.mean()), float(x.std(ddof=1)) if x.size > 1 else 0.0
 
 
 def wilson_interval(successes: Any, n: Any, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

@@ -17,14 +17,19 @@ makes a sound; the shift network's synchrony learns *when*.
   random-embedding baseline.
 * :mod:`.task`: the AVC loss for ``avscene.train`` (cross-entropy for AVE-Net and L³-Net, BCE on AVOL-Net's
   max-pooled map) and the held-out AVC accuracy.
-* :mod:`.runs`: the variants ``ave``, ``avol``, ``l3`` and ``ave_shortcut`` (AVE-Net on the shortcut pairs)
-  as named runs ``ots/<variant>/seed<k>`` on synthetic ``SoloDuetSet`` videos, and their held-out accuracy.
+* :mod:`.variants`: the variants ``ave``, ``avol``, ``l3`` and ``ave_shortcut`` (AVE-Net on the shortcut pairs)
+  and the profile each trains at (AVOL-Net in its own world, ``cfg.ots.avol``).
+* :mod:`.runs`: the variants as named runs ``ots/<variant>/seed<k>`` on synthetic ``SoloDuetSet`` videos, and
+  their held-out accuracy.
 * :mod:`.embed`: held-out retrieval (image/audio -> image/audio) with each run's embeddings, beside random
-  embeddings (import it, :mod:`.runs` or :mod:`.localize` explicitly: they bring the training stack).
+  embeddings (import it, :mod:`.runs`, :mod:`.localize` or :mod:`.results` explicitly: they bring the
+  training stack).
 * :mod:`.localize`: AVOL-Net's maps on notebook 04's localization benchmark (its frames shown at AVOL-Net's
   training scale, its map put back on the benchmark's mask grid) and the table of every method (AVOL-Net per
   seed, the CAM model, motion energy, the centre prior, random maps) on the ``distractor`` and ``same_class``
   scenes, scored with ``avscene.localization.metrics``.
+* :mod:`.results`: the tables over seeds, their markdown, and ``figures/07_objects_that_sound/metrics.json``'s
+  keys; :mod:`.figures`: the notebook's figures.
 """
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ from ..models.inputs import frames_to_net
 from . import retrieval
 from .avc import centred_sound
 from .nets import AVENet, AVOLNet, L3Net
-from .runs import VARIANTS, Clips, OtsData, synthetic_data, train
+from .runs import VARIANTS, Clips, OtsData, synthetic_data, train, videos
 from .spectrogram import log_spectrogram
 
 __all__ = ["DIRECTIONS", "K", "RECALL_KS", "Embedded", "comparable", "embed_test", "embeddings", "inputs",
@@ -105,8 +105,8 @@ class Embedded:
 
 def embed_test(cfg: Profile, variant: str, seed: int = 0, *, data: OtsData | None = None) -> Embedded:
     """The run's (:func:`avscene.ots.runs.train`) embeddings of the held-out retrieval set (for the table,
-    the query gallery and the t-SNE figure)."""
-    data = data or synthetic_data(cfg)
+    the query gallery and the t-SNE figure): of its own videos (``ots.runs.videos``: AVOL-Net's world for it)."""
+    data = videos(cfg, variant, data)
     model = train(cfg, variant, seed, data=data).model
     image, spec = inputs(data.test, cfg.media.crop_size)
     img, aud = embeddings(model, image, spec)
@@ -158,7 +158,7 @@ def rows(cfg: Profile, variant: str, seed: int = 0, *, data: OtsData | None = No
     """The run's table as rows for a data frame: ``variant``, ``seed``, ``direction``, ``metric``, ``value``,
     ``random`` (the baseline's value) and ``comparable``."""
     scores = retrieval_table(cfg, variant, seed, data=data)
-    chance = random_table(cfg, data=data)
+    chance = random_table(cfg, data=videos(cfg, variant, data))
     return [{"variant": variant, "seed": seed, "direction": d, "metric": m, "value": v, "random": chance[d][m],
              "comparable": comparable(variant, d)}
             for d, per in scores.items() for m, v in per.items()]

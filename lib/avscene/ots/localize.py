@@ -37,6 +37,19 @@ from 4 at ``cpu``), and the sigmoid map is interpolated there exactly as the CAM
 (:meth:`avscene.ots.nets.AVOLNet.localize` instead assumes cells at ``(j + 0.5) · stride``, half a pixel
 off; it is not used here.)
 
+**Four mirrored views** (:data:`MIRRORS`, :func:`avol_maps`). A multiple-instance max says *that* some cell
+matches the sound, not which: any cell whose receptive field holds the object can win, and training sharpens
+whichever won early. The ``cpu`` AVOL-Net runs (while building notebook 07; 200 distractor scenes) put most of
+their map on the sounding object rather than the silent one (mean map 0.19 against 0.02-0.04 inside the two
+masks; more on the sounding one in 84-94 % of scenes), yet their one-view peak fell inside the sounding object in
+only 34 / 50 / 48 % of scenes (seeds 0 / 1 / 2): it sat a few pixels off the object's centre (per-frame means of
+up to 7 pixels in a seed-dependent direction, spread 8-13 pixels), at or past the edge of objects of radius 8-11 on
+a map with a cell every 8 pixels. Where that offset is steady it flips with the frames: mirrored left-right,
+up-down and both, each map put back, and the four averaged, steady offsets cancel (46 / 52 / 58 %; a seed-0 run
+of the exploration with a steady offset of 6 pixels went from 58 to 74 %). The table keeps both,
+``"AVOL-Net seed<k>"`` (four views) and ``"AVOL-Net one view seed<k>"``, as notebook 04 keeps the CAM model's
+mirrored and one-view maps; :func:`object_choice` asks only which object a map favours.
+
 **Frames and sound** (:func:`frame_indices`). AVOL-Net sees one frame and the 1 s of mono sound centred on
 it (``ots.embed.inputs``' window: ``audio_offset(k) - sr // 2``, the channels averaged, ``log_spectrogram``
 at the scene's sample rate). A scene's map is the mean of the sigmoid maps of ``n_frames`` (default
@@ -48,6 +61,7 @@ paper's single-frame use).
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,17 +76,48 @@ from ..localization import baselines, cam, cam_model, metrics
 from ..localization.benchmark import Benchmark, build
 from ..localization.cam import CamGeometry
 from ..models.inputs import frames_to_net
+from . import variants
 from .avc import centred_sound, window_start
 from .nets import AVOLNet, map_shape
 from .spectrogram import log_spectrogram
 
-__all__ = ["AVOL", "BASELINES", "CAM", "KINDS", "N_FRAMES", "Comparison", "Geometry", "avol_maps", "avol_name",
-           "baseline_maps", "benchmark",
-           "cam_maps", "cell_geometry", "cell_maps", "compare", "frame_indices", "geometry", "inputs", "resample",
-           "rows", "scores", "table", "to_benchmark"]
+__all__ = [
+    "AVOL",
+    "BASELINES",
+    "CAM",
+    "KINDS",
+    "MIRRORS",
+    "N_FRAMES",
+    "Comparison",
+    "Geometry",
+    "avol_maps",
+    "avol_name",
+    "baseline_maps",
+    "benchmark",
+    "cam_maps",
+    "cell_geometry",
+    "cell_maps",
+    "choices",
+    "compare",
+    "comparisons",
+    "frame_indices",
+    "geometry",
+    "inputs",
+    "object_choice",
+    "resample",
+    "rows",
+    "scores",
+    "table",
+    "tabulate",
+    "to_benchmark",
+]
 
 #: AVOL-Net maps averaged per scene (frames spread over the window); 1 = the middle frame alone
 N_FRAMES = 5
+#: the mirrored views whose maps are averaged into AVOL-Net's (axes of a ``[..., S, S]`` map): as they are,
+#: left-right, up-down, both. Mirrored back on the benchmark's grid, they cancel the trained network's offset
+#: of its peak from the object (module doc).
+MIRRORS: tuple[tuple[int, ...], ...] = ((), (-1,), (-2,), (-2, -1))
 #: the benchmark kinds of notebook 07's table
 KINDS: tuple[str, ...] = ("distractor", "same_class")
 #: method names: AVOL-Net per seed is ``f"{AVOL} seed{k}"``; the CAM model's map as notebook 04 names it
@@ -81,9 +126,10 @@ CAM = "CAM |abs|"
 BASELINES: tuple[str, ...] = ("motion energy", "centre prior", "random")
 
 
-def avol_name(seed: int) -> str:
-    """The table's name of AVOL-Net run seed ``seed``: ``"AVOL-Net seed<k>"``."""
-    return f"{AVOL} seed{int(seed)}"
+def avol_name(seed: int, *, one_view: bool = False) -> str:
+    """The table's name of AVOL-Net run seed ``seed``: ``"AVOL-Net seed<k>"`` (its map averaged over the four
+    mirrored views, :data:`MIRRORS`), ``"AVOL-Net one view seed<k>"`` (the frames as they are)."""
+    return f"{AVOL}{' one view' if one_view else ''} seed{int(seed)}"
 
 
 # ------------------------------------------------------------------------------------------------ geometry
@@ -130,9 +176,11 @@ class Geometry:
 
 
 def geometry(cfg: Profile, *, first_stride: int | None = None, pools: int | None = None) -> Geometry:
-    """The :class:`Geometry` of ``cfg``'s AVOL-Net (``cfg.media`` sizes, ``cfg.ots`` strides unless given) on
-    ``cfg``'s benchmark (``localization.cam_model.profile(cfg)``'s sizes, as notebook 04 builds it)."""
+    """The :class:`Geometry` of ``cfg``'s AVOL-Net (``cfg.media`` sizes; the strides of its profile,
+    ``variants.profile(cfg, "avol").ots``, unless given) on ``cfg``'s benchmark (``localization.cam_model.profile(cfg)``'s
+    sizes, as notebook 04 builds it)."""
     media, bench = cfg.media, cam_model.profile(cfg).media
+    avol = variants.profile(cfg, "avol").ots
     big, crop = bench.frame_size, bench.crop_size
     small, c = media.frame_size, media.crop_size
     scale = big / small
@@ -140,8 +188,8 @@ def geometry(cfg: Profile, *, first_stride: int | None = None, pools: int | None
     if start < -1e-9 or start + scale * c > crop + 1e-9:
         raise ValueError(f"AVOL-Net's view (benchmark pixels {start:g} .. {start + scale * c:g}) leaves the "
                          f"{crop}-pixel benchmark crop")
-    fs = cfg.ots.first_stride if first_stride is None else int(first_stride)
-    p = cfg.ots.pools if pools is None else int(pools)
+    fs = avol.first_stride if first_stride is None else int(first_stride)
+    p = avol.pools if pools is None else int(pools)
     cells, cells_w = map_shape(c, c, pools=p, first_stride=fs)
     assert cells == cells_w
     return Geometry(bench_size=crop, input_size=c, start=float(start), scale=float(scale), cells=cells,
@@ -237,11 +285,28 @@ def cell_maps(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: in
 
 
 def avol_maps(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: int = N_FRAMES,
-              batch_size: int = 64, device: torch.device | None = None) -> np.ndarray:
-    """AVOL-Net's maps on the benchmark's mask grid, float32 ``[N, S, S]`` in [0, 1]: :func:`cell_maps`
-    then :func:`to_benchmark`; scored like every map by ``localization.metrics.score``."""
-    cells = cell_maps(model, bench, geo, n_frames=n_frames, batch_size=batch_size, device=device)
-    return to_benchmark(cells, geo).numpy().astype(np.float32)
+              mirrors: Sequence[tuple[int, ...]] = MIRRORS, batch_size: int = 64,
+              device: torch.device | None = None) -> np.ndarray:
+    """AVOL-Net's maps on the benchmark's mask grid, float32 ``[N, S, S]`` in [0, 1]: :func:`cell_maps` then
+    :func:`to_benchmark`, the mean over ``mirrors`` (default :data:`MIRRORS`; ``((),)``: one view): for each,
+    the benchmark frames are mirrored along those map axes, AVOL-Net's map of them is put on the mirrored grid
+    and mirrored back (as notebook 04 averages the CAM model's mirrored view). Scored like every map by
+    ``localization.metrics.score``."""
+    if not mirrors:
+        raise ValueError("need at least one view (mirrors=((),) is the frames as they are)")
+    total = None
+    for axes in mirrors:
+        if any(a not in (-1, -2) for a in axes):
+            raise ValueError(f"mirror axes must be -1 (left-right) or -2 (up-down), got {axes}")
+        view = bench
+        if axes:  # map axis -1 / -2 is frame axis -2 / -3 of [N, T, S, S, 3]
+            frames = np.ascontiguousarray(np.flip(bench.frames, axis=tuple(a - 1 for a in axes)))
+            view = dataclasses.replace(bench, frames=frames)
+        cells = cell_maps(model, view, geo, n_frames=n_frames, batch_size=batch_size, device=device)
+        m = to_benchmark(cells, geo)
+        m = m.flip(list(axes)) if axes else m
+        total = m if total is None else total + m
+    return (total / len(mirrors)).numpy().astype(np.float32)
 
 
 # ------------------------------------------------------------------------------------------------ other methods
@@ -287,15 +352,15 @@ def benchmark(cfg: Profile, kind: str, n: int | None = None) -> Benchmark:
 
 
 def scores(cfg: Profile, kind: str = "distractor", seed: int = 0, *, n: int | None = None,
-           n_frames: int = N_FRAMES, model: nn.Module | None = None, bench: Benchmark | None = None,
-           data: Any = None, device: torch.device | None = None) -> metrics.Scores:
+           n_frames: int = N_FRAMES, mirrors: Sequence[tuple[int, ...]] = MIRRORS, model: nn.Module | None = None,
+           bench: Benchmark | None = None, data: Any = None, device: torch.device | None = None) -> metrics.Scores:
     """AVOL-Net run ``ots/avol/seed<seed>``'s (or ``model``'s) :class:`~avscene.localization.metrics.Scores` on
     ``bench`` (default notebook 04's ``kind`` scenes, ``n`` of them): its :func:`avol_maps` against
     ``bench.gt_window()``, as every method is scored (``device``, ``data``: as :func:`compare`)."""
     device = device or runtime.pick_device()
     bench = bench if bench is not None else benchmark(cfg, kind, n)
     model = model if model is not None else _avol_model(cfg, seed, data=data, device=device)
-    maps = avol_maps(model, bench, geometry(cfg), n_frames=n_frames)  # on the model's device
+    maps = avol_maps(model, bench, geometry(cfg), n_frames=n_frames, mirrors=mirrors)  # on the model's device
     return metrics.score(maps, bench.gt_window())
 
 
@@ -312,12 +377,32 @@ class Comparison:
         gt = self.bench.gt_window()
         return {name: metrics.score(m, gt) for name, m in self.maps.items()}
 
+    def choices(self) -> dict[str, float]:
+        """``{method: share}``: :func:`object_choice` of each map, the share of scenes where it puts more on the
+        sounding object than on the silent one."""
+        return {name: float(object_choice(m, self.bench).mean()) for name, m in self.maps.items()}
+
+
+def object_choice(maps: np.ndarray, bench: Benchmark) -> np.ndarray:
+    """bool ``[N]``: the map's mean over the sounding object's pixels (``bench.gt_window()``) is above its mean over
+    the silent object's (``bench.distractor_window()``): *which* object a map favours, wherever its peak falls.
+    Every scene must show both (``ValueError`` otherwise: notebook 04's ``offscreen`` kinds have no silent object)."""
+    gt, dis = bench.gt_window(), bench.distractor_window()
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.shape != gt.shape:
+        raise ValueError(f"maps {maps.shape} do not match the benchmark's masks {gt.shape}")
+    n_gt, n_dis = gt.sum(axis=(1, 2)), dis.sum(axis=(1, 2))
+    if (n_gt == 0).any() or (n_dis == 0).any():
+        raise ValueError(f"{int(((n_gt == 0) | (n_dis == 0)).sum())} scenes lack a sounding or a silent object")
+    return (maps * gt).sum(axis=(1, 2)) / n_gt > (maps * dis).sum(axis=(1, 2)) / n_dis
+
 
 def compare(cfg: Profile, kind: str, *, seeds: Iterable[int] | None = None, n: int | None = None,
             n_frames: int = N_FRAMES, avol: Mapping[int, nn.Module] | None = None, cam_net: nn.Module | None = None,
             data: Any = None, device: torch.device | None = None) -> Comparison:
     """Every method on notebook 04's ``kind`` scenes (``n`` of them; default ``cfg.localization.n_scenes``):
-    AVOL-Net of each seed (default ``0 .. cfg.ots.seeds - 1``; the runs ``ots/avol/seed<k>`` unless ``avol``
+    AVOL-Net of each seed, four mirrored views and one view (default ``0 .. cfg.ots.seeds - 1``; the runs
+    ``ots/avol/seed<k>`` unless ``avol``
     maps seeds to networks), the CAM model (run ``cam`` unless ``cam_net``), motion energy, the centre prior
     and random maps. ``device``: where networks obtained here go; each network's maps are computed where it
     is. ``data``: the AVOL runs' videos (``ots.runs.synthetic_data``), only needed to train one."""
@@ -328,19 +413,19 @@ def compare(cfg: Profile, kind: str, *, seeds: Iterable[int] | None = None, n: i
     for seed in _seeds(cfg, seeds):
         model = avol[seed] if avol is not None and seed in avol else _avol_model(cfg, seed, data=data, device=device)
         maps[avol_name(seed)] = avol_maps(model, bench, geo, n_frames=n_frames)  # on the model's device
+        maps[avol_name(seed, one_view=True)] = avol_maps(model, bench, geo, n_frames=n_frames, mirrors=((),))
     maps[CAM] = cam_maps(cfg, cam_net if cam_net is not None else _cam_model(cfg, device), bench)
     maps.update(baseline_maps(cfg, bench))
     return Comparison(bench, maps)
 
 
-def table(cfg: Profile, kinds: Sequence[str] = KINDS, *, seeds: Iterable[int] | None = None, n: int | None = None,
-          n_frames: int = N_FRAMES, avol: Mapping[int, nn.Module] | None = None, cam_net: nn.Module | None = None,
-          data: Any = None, device: torch.device | None = None) -> dict[str, dict[str, metrics.Scores]]:
-    """``{method: {kind: Scores}}`` for AVOL-Net per seed (``"AVOL-Net seed<k>"``), the CAM model
-    (``"CAM |abs|"``), ``"motion energy"``, ``"centre prior"`` and ``"random"`` on each of ``kinds``: every
-    method on the same scenes with the same functions as notebook 04 (:func:`compare`). Each network is
-    obtained once (found, fetched or trained: ``ots.runs.train``, ``localization.cam_model.finetune``);
-    ``seeds``, ``n``, ``n_frames``, ``avol``, ``cam_net``, ``data``, ``device``: as :func:`compare`."""
+def comparisons(cfg: Profile, kinds: Sequence[str] = KINDS, *, seeds: Iterable[int] | None = None,
+                n: int | None = None, n_frames: int = N_FRAMES, avol: Mapping[int, nn.Module] | None = None,
+                cam_net: nn.Module | None = None, data: Any = None, device: torch.device | None = None,
+                ) -> dict[str, Comparison]:
+    """``{kind: Comparison}``: every method's maps on each of ``kinds`` (:func:`compare`), each network obtained
+    once (found, fetched or trained: ``ots.runs.train``, ``localization.cam_model.finetune``); ``seeds``, ``n``,
+    ``n_frames``, ``avol``, ``cam_net``, ``data``, ``device``: as :func:`compare`."""
     device = device or runtime.pick_device()
     seeds = _seeds(cfg, seeds)
     avol = dict(avol or {})
@@ -348,12 +433,36 @@ def table(cfg: Profile, kinds: Sequence[str] = KINDS, *, seeds: Iterable[int] | 
         if seed not in avol:
             avol[seed] = _avol_model(cfg, seed, data=data, device=device)
     cam_net = cam_net if cam_net is not None else _cam_model(cfg, device)
+    return {kind: compare(cfg, kind, seeds=seeds, n=n, n_frames=n_frames, avol=avol, cam_net=cam_net, device=device)
+            for kind in kinds}
+
+
+def tabulate(comps: Mapping[str, Comparison]) -> dict[str, dict[str, metrics.Scores]]:
+    """``{method: {kind: Scores}}`` of :func:`comparisons`."""
     out: dict[str, dict[str, metrics.Scores]] = {}
-    for kind in kinds:
-        for name, s in compare(cfg, kind, seeds=seeds, n=n, n_frames=n_frames, avol=avol, cam_net=cam_net,
-                               device=device).scores().items():
+    for kind, c in comps.items():
+        for name, s in c.scores().items():
             out.setdefault(name, {})[kind] = s
     return out
+
+
+def choices(comps: Mapping[str, Comparison]) -> dict[str, dict[str, float]]:
+    """``{method: {kind: share}}``: :meth:`Comparison.choices` of :func:`comparisons` (kinds with a silent object)."""
+    out: dict[str, dict[str, float]] = {}
+    for kind, c in comps.items():
+        for name, v in c.choices().items():
+            out.setdefault(name, {})[kind] = v
+    return out
+
+
+def table(cfg: Profile, kinds: Sequence[str] = KINDS, *, seeds: Iterable[int] | None = None, n: int | None = None,
+          n_frames: int = N_FRAMES, avol: Mapping[int, nn.Module] | None = None, cam_net: nn.Module | None = None,
+          data: Any = None, device: torch.device | None = None) -> dict[str, dict[str, metrics.Scores]]:
+    """``{method: {kind: Scores}}`` for AVOL-Net per seed (``"AVOL-Net seed<k>"``, ``"AVOL-Net one view seed<k>"``),
+    the CAM model (``"CAM |abs|"``), ``"motion energy"``, ``"centre prior"`` and ``"random"`` on each of ``kinds``:
+    every method on the same scenes with the same functions as notebook 04 (:func:`comparisons`, :func:`tabulate`)."""
+    return tabulate(comparisons(cfg, kinds, seeds=seeds, n=n, n_frames=n_frames, avol=avol, cam_net=cam_net,
+                                data=data, device=device))
 
 
 def rows(result: Mapping[str, Mapping[str, metrics.Scores]]) -> list[dict[str, Any]]:
@@ -361,6 +470,6 @@ def rows(result: Mapping[str, Mapping[str, metrics.Scores]]) -> list[dict[str, A
     every ``Scores`` field."""
     out = []
     for method, per in result.items():
-        seed = int(method.rsplit("seed", 1)[1]) if method.startswith(f"{AVOL} seed") else None
+        seed = int(method.rsplit("seed", 1)[1]) if method.startswith(AVOL) else None
         out += [{"method": method, "kind": kind, "seed": seed, **s.as_dict()} for kind, s in per.items()]
     return out

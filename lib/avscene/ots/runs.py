@@ -1,15 +1,9 @@
 """The Objects-that-Sound networks of notebook 07 as named runs (Arandjelović & Zisserman, ECCV 2018;
 reference notes §2).
 
-==============  ==========  ===========================================================
-variant         network     training pairs
-==============  ==========  ===========================================================
-ave             AVE-Net     honest AVC pairs (one code path for positives and negatives)
-avol            AVOL-Net    honest AVC pairs
-l3              L³-Net      honest AVC pairs
-ave_shortcut    AVE-Net     the cautionary tale: the negatives' sound through another
-                            decoder (``AVCDataset(shortcut=True)``)
-==============  ==========  ===========================================================
+The variants (``ave``, ``avol``, ``l3``, ``ave_shortcut``) are defined in :mod:`avscene.ots.variants`; each
+trains at ``variants.profile(cfg, variant)`` (``cfg`` itself but for AVOL-Net's own world and steps,
+``cfg.ots.avol``).
 
 Every variant trains with ``cfg.ots.train`` on AVC pairs cut from ``cfg.ots.n_train`` synthetic
 ``SoloDuetSet`` videos (:func:`synthetic_data`) and is scored on held-out pairs of ``cfg.ots.n_test`` other
@@ -40,46 +34,28 @@ from ..train import finetune as train_finetune
 from .avc import AVCDataset, stack_clips
 from .nets import AVENet, AVOLNet, L3Net
 from .task import AVCTask, evaluate
+from .variants import VARIANTS, Variant, net_kwargs
+from .variants import get as get_variant
+from .variants import profile as variant_profile
 
 __all__ = ["NETWORKS", "VARIANTS", "Clips", "OtsData", "Variant", "avc_accuracy", "avc_scores", "build",
-           "held_out", "run_path", "settings", "synthetic_data", "train", "train_pairs"]
+           "held_out", "run_path", "settings", "synthetic_data", "train", "train_pairs", "variant_profile",
+           "videos"]
 
 #: The network classes by name.
 NETWORKS: dict[str, type[nn.Module]] = {"ave": AVENet, "avol": AVOLNet, "l3": L3Net}
 
 
-@dataclass(frozen=True)
-class Variant:
-    """Which network (``NETWORKS``) and whether its training negatives take the shortcut pipeline."""
-
-    name: str
-    net: str
-    shortcut: bool = False
-
-
-VARIANTS: dict[str, Variant] = {v.name: v for v in (
-    Variant("ave", "ave"),
-    Variant("avol", "avol"),
-    Variant("l3", "l3"),
-    Variant("ave_shortcut", "ave", shortcut=True),
-)}
-
-
-def _variant(variant: str) -> Variant:
-    try:
-        return VARIANTS[variant]
-    except KeyError:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}") from None
-
-
 def build(cfg: Profile, variant: str) -> nn.Module:
-    """The untrained network of ``variant`` at the profile's sizes (``cfg.ots``)."""
-    v, o = _variant(variant), cfg.ots
+    """The untrained network of ``variant`` at its profile's sizes (``variants.profile(cfg, variant).ots``: AVOL-Net's
+    pools and map as ``cfg.ots.avol`` says)."""
+    cfg = variant_profile(cfg, variant)
+    v, o = get_variant(variant), cfg.ots
     kw: dict[str, Any] = {"pools": o.pools, "audio_pools": o.audio_pools, "first_stride": o.first_stride,
                           "bn_momentum": o.bn_momentum}
     if v.net == "l3":
         return L3Net(o.width, o.hidden, **kw)
-    return NETWORKS[v.net](o.width, o.dim, o.hidden, **kw)
+    return NETWORKS[v.net](o.width, o.dim, o.hidden, **kw, **net_kwargs(cfg, variant))
 
 
 @dataclass
@@ -107,11 +83,13 @@ class OtsData:
 
 
 def _solo_duet(cfg: Profile, split: str, n: int) -> Clips:
-    """``n`` ``SoloDuetSet`` clips of ``split``, every ``frame_step``-th frame kept (at ``fps / frame_step``:
-    frame ``k`` of the kept ones is frame ``k · frame_step`` of the video, at the same time) and the sound
-    mixed to mono (what every AVC item hears; half the memory)."""
+    """``n`` ``SoloDuetSet`` clips of ``split`` (``cfg.ots``' world and share of silent objects), every
+    ``frame_step``-th frame kept (at ``fps / frame_step``: frame ``k`` of the kept ones is frame
+    ``k · frame_step`` of the video, at the same time) and the sound mixed to mono (what every AVC item hears;
+    half the memory)."""
     o, m = cfg.ots, cfg.media
-    frames, audio, sets = stack_clips(SoloDuetSet(m, n, p_duet=o.p_duet, seed=cfg.seed, split=split))
+    frames, audio, sets = stack_clips(SoloDuetSet(m, n, p_duet=o.p_duet, p_silent=o.p_silent, difficulty=o.difficulty,
+                                                  seed=cfg.seed, split=split))
     step = int(o.frame_step)
     frames = np.ascontiguousarray(frames[:, ::step])
     return Clips(frames, audio.mean(axis=1, keepdims=True, dtype=np.float32), sets, m.fps / step, m.sample_rate)
@@ -157,19 +135,32 @@ def run_path(variant: str, seed: int, data: str = "synthetic") -> str:
 
 def settings(cfg: Profile, v: Variant, seed: int, data: str) -> dict[str, Any]:
     """What shapes a run: the data, the variant, the seed, every ``cfg.ots`` size and the training recipe,
-    the media (frame, crop and sound geometry) and the world seed."""
+    the media (frame, crop and sound geometry) and the world seed. ``cfg`` is the variant's profile
+    (:func:`avscene.ots.variants.profile`); ``cfg.ots.avol`` enters AVOL-Net's settings only (changing AVOL-Net's
+    recipe leaves the other runs valid)."""
     o = cfg.ots
-    return {"data": data, "variant": dataclasses.asdict(v), "seed": seed,
-            "ots": {**dataclasses.asdict(o), "train": o.train.recipe()}, "media": dataclasses.asdict(cfg.media),
-            "world_seed": cfg.seed}
+    ots = {**dataclasses.asdict(o), "train": o.train.recipe()}
+    if v.net != "avol":
+        ots.pop("avol")
+    return {"data": data, "variant": dataclasses.asdict(v), "seed": seed, "ots": ots,
+            "media": dataclasses.asdict(cfg.media), "world_seed": cfg.seed}
+
+
+def videos(cfg: Profile, variant: str, data: OtsData | None = None) -> OtsData:
+    """``data`` if given, else the synthetic videos of ``variant``'s profile (:func:`synthetic_data` of
+    ``variants.profile(cfg, variant)``: AVOL-Net's own world)."""
+    return data if data is not None else synthetic_data(variant_profile(cfg, variant))
 
 
 def train(cfg: Profile, variant: str, seed: int = 0, *, data: OtsData | None = None,
           device: torch.device | None = None, retrain: bool = False) -> hub.Trained:
-    """The run ``ots/<variant>/seed<k>``: ``.model`` is the trained network (eval mode), ``.history`` its log
-    (``loss``, ``acc`` on the training batches; ``eval_acc`` on held-out honest pairs)."""
-    v, t = _variant(variant), cfg.ots.train
-    data = data or synthetic_data(cfg)
+    """The run ``ots/<variant>/seed<k>`` at ``variants.profile(cfg, variant)``: ``.model`` is the trained network
+    (eval mode), ``.history`` its log (``loss``, ``acc`` on the training batches; ``eval_acc`` on held-out honest
+    pairs). ``data``: the videos (default :func:`videos`)."""
+    v = get_variant(variant)
+    cfg = variant_profile(cfg, variant)
+    t = cfg.ots.train
+    data = videos(cfg, variant, data)
     device = device or runtime.pick_device()
 
     def fit(into):
@@ -188,11 +179,12 @@ def train(cfg: Profile, variant: str, seed: int = 0, *, data: OtsData | None = N
 
 def avc_scores(cfg: Profile, variant: str, seed: int = 0, *, shortcut: bool = False,
                data: OtsData | None = None) -> dict[str, Any]:
-    """:func:`avscene.ots.task.evaluate` of the run on the held-out pairs (:func:`held_out`; honest unless
-    ``shortcut``): ``acc`` and per pair ``prob``, ``pred``, ``label``, ``correct``, ``same_class`` ...."""
-    data = data or synthetic_data(cfg)
+    """:func:`avscene.ots.task.evaluate` of the run on its held-out pairs (:func:`held_out` of its videos,
+    :func:`videos`; honest unless ``shortcut``): ``acc`` and per pair ``prob``, ``pred``, ``label``, ``correct``,
+    ``same_class`` ...."""
+    data = videos(cfg, variant, data)
     model = train(cfg, variant, seed, data=data).model
-    return evaluate(model, held_out(cfg, data, shortcut=shortcut))
+    return evaluate(model, held_out(variant_profile(cfg, variant), data, shortcut=shortcut))
 
 
 def avc_accuracy(cfg: Profile, variant: str, seed: int = 0, *, shortcut: bool = False,

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..config import Profile
+from ..course.stats import mean_std
 from .runs import (
     VARIANTS,
     SeparationData,
@@ -79,12 +80,6 @@ def over_seeds(results: list[Scores], key: str, split: str, column: int | None =
     """Per seed, the mean of ``key`` over ``split`` (``column``: one source of an ``[E, 2]`` key)."""
     picked = results if column is None else [{**r, key: np.asarray(r[key])[:, column]} for r in results]
     return [split_mean(r, key, split) for r in picked]
-
-
-def mean_std(values: list[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation over seeds (0 for one value)."""
-    x = np.asarray(values, dtype=np.float64)
-    return float(x.mean()), float(x.std(ddof=1)) if len(x) > 1 else 0.0
 
 
 def per_pair(results: list[Scores], key: str, split: str) -> tuple[np.ndarray, np.ndarray]:

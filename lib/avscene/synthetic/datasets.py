@@ -200,14 +200,19 @@ class SeparationSet(ClipSet):
 class SoloDuetSet(ClipSet):
     """Solo (one sounding object) and duet (two sounding objects of different classes) scenes.
 
-    For retrieval and co-segmentation; ``class_sets`` gives each clip's sounding classes.
+    For retrieval and co-segmentation; ``class_sets`` gives each clip's *sounding* classes. ``p_silent``
+    of the solo scenes also show a **silent** object of another class beside the sounding one (notebook
+    07's AVOL-Net: where a sound comes from is then a question inside the frame, as on notebook 04's
+    distractor benchmark); ``p_silent=0`` (the default) draws exactly the scenes it always drew.
     """
 
     kind = "solo_duet"
 
-    def __init__(self, media: MediaSpec, n: int, *, p_duet: float = 0.5, **kw):
+    def __init__(self, media: MediaSpec, n: int, *, p_duet: float = 0.5, p_silent: float = 0.0, **kw):
         super().__init__(media, n, **kw)
-        self.p_duet = p_duet
+        if not 0.0 <= p_silent <= 1.0:
+            raise ValueError(f"p_silent must be in [0, 1], got {p_silent}")
+        self.p_duet, self.p_silent = p_duet, float(p_silent)
 
     def spec(self, index: int) -> SceneSpec:
         rng = self._rng(index)
@@ -215,6 +220,9 @@ class SoloDuetSet(ClipSet):
         if rng.uniform() < self.p_duet:
             b = int((a + rng.integers(1, N_CLASSES)) % N_CLASSES)
             return SceneSpec(((a, True), (b, True)) if rng.integers(2) else ((b, True), (a, True)))
+        if self.p_silent > 0 and rng.uniform() < self.p_silent:
+            b = int((a + rng.integers(1, N_CLASSES)) % N_CLASSES)
+            return SceneSpec(((a, True), (b, False)) if rng.integers(2) else ((b, False), (a, True)))
         return SceneSpec(((a, True),))
 
     @property
@@ -224,12 +232,17 @@ class SoloDuetSet(ClipSet):
 
     @property
     def class_sets(self) -> np.ndarray:
-        """Multi-hot bool ``[n, N_CLASSES]`` of the sounding classes."""
+        """Multi-hot bool ``[n, N_CLASSES]`` of the sounding classes (a silent object is not in it)."""
         out = np.zeros((self.n, N_CLASSES), dtype=bool)
         for i in range(self.n):
-            for cls, _ in self.spec(i).visible:
-                out[i, cls] = True
+            for cls, sounding in self.spec(i).visible:
+                out[i, cls] |= bool(sounding)
         return out
+
+    @property
+    def has_silent(self) -> np.ndarray:
+        """bool ``[n]``: the scene shows a silent object."""
+        return np.array([any(not snd for _, snd in self.spec(i).visible) for i in range(self.n)])
 
     @property
     def is_duet(self) -> np.ndarray:
