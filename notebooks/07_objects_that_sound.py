@@ -16,10 +16,10 @@
 #
 # # 07 · What makes the sound? Objects that Sound: correspondence, retrieval, localization
 #
-# Arandjelović & Zisserman (*Objects that Sound*, ECCV 2018) learn from the same raw material as Owens &
-# Efros with another question: **does this frame go with this second of sound?** The negatives come from
-# *other videos*, so the answer lies in *what* is in the picture and *what* the sound is, not in *when* things
-# happen. Their AVE-Net squeezes the decision through one number, the distance between an image embedding and
+# Arandjelović & Zisserman (*Objects that Sound*, ECCV 2018; our reference notes §2) learn from the same raw
+# material as Owens & Efros with another question: **does this frame go with this second of sound?** The
+# negatives come from *other videos*, so the answer lies in *what* is in the picture and *what* the sound is,
+# not in *when* things happen. Their AVE-Net squeezes the decision through one number, the distance between an image embedding and
 # an audio embedding, so the two embeddings end up in **one space**: a sound can search images and an image
 # can search sounds. Their AVOL-Net compares the sound with every *place* in the image and learns, from the
 # video-level answer alone, **where** the sounding object is. Here we build all three networks (and the
