@@ -13,14 +13,12 @@ from avscene.ots.nets import AVENet, AVOLNet, L3Net, Subnet, map_shape
 W = 8  # a small width: the spatial shapes do not depend on it
 
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny convolutions run far slower when threads contend
+
+
 @pytest.fixture(autouse=True)
-def _seed_and_one_thread():
-    """A fixed seed; one intra-op thread (these tiny convolutions run far slower when threads contend)."""
+def _seed():
     torch.manual_seed(0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_paper_map_shapes() -> None:

@@ -1,0 +1,19 @@
+"""Sound of Pixels Mix-and-Separate and audio-visual co-segmentation (notebook ``08_coseg``; Zhao et al., ECCV
+2018, and Rouditchenko et al., ICASSP 2019; reference notes §3).
+
+Mix two solo videos' sounds, and from the mixture and each video's frames predict a spectrogram mask that pulls
+that video's sound back out; K feature channels shared by the image net, the audio net and a linear synthesizer
+then both separate and segment, and with a softmax over channels each channel comes to stand for one kind of
+object, which a small labelled set names.
+
+* :mod:`.spectrogram`: the official STFT (n_fft 1022, hop 256, 512 bins), the log-frequency warp to 256 rows
+  with ``grid_sample`` and its inverse (``align_corners`` stated once, the same for both).
+* :mod:`.masks`: the binary (source > 0.5 × mixture, after warping) and ratio targets, the loss weights and the
+  weighted BCE / L1 of the official code, masks applied at evaluation.
+* :mod:`.nets`: the 7-level audio U-Net with K output channels, the dilated ResNet-18 image net, the linear
+  synthesizer (also per visual location: ``pixelwise``), the official initialisation.
+* :mod:`.assign`: channel-to-category assignment on labelled solo clips (argmax and Hungarian) and the
+  sigmoid → softmax-over-channels schedule of co-segmentation.
+* :mod:`.nmf`: the NMF separation baseline (per-class KL-NMF bases, activations fitted on the mixture,
+  Wiener-style masks).
+"""
