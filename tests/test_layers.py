@@ -24,6 +24,7 @@ LAYERS = [
     {"action"},  # §5, notebook 05
     {"separation"},  # §6, notebook 06
     {"ots"},  # Objects that Sound, notebook 07
+    {"coseg"},  # Sound of Pixels and co-segmentation, notebook 08
     {"bench", "seeds"},  # measurements across sections
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
