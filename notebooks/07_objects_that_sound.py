@@ -243,6 +243,8 @@ display.markdown(RS.markdown_avc(acc));
 # same items give the chance level. L³-Net's two feature spaces are never aligned, so its image→audio and
 # audio→image rows are computed the same way but compare unrelated numbers: they fall far below AVE-Net's,
 # near the random embeddings (what structure is left is accidental: both are max-pooled ReLU features).
+# AVOL-Net's row (the mean of its location embeddings against its sound embedding) is measured on held-out
+# videos of its own world, with the same classes.
 
 # %%
 tables = RS.retrieval(cfg, variant_names)
@@ -337,9 +339,9 @@ print(f"audio->image nDCG@30: shortcut {np.mean(short_ndcg):.3f}, honest {np.mea
 # AVOL-Net sees one frame and its second of sound at a time; its map is averaged over five frames spread over
 # the scene, as the CAM and motion energy summarize the whole window. Its map is also averaged over the frames
 # mirrored left-right, up-down and both (each mirrored back): a multiple-instance max only asks that *some*
-# cell match, and the trained network's peak sits a steady few pixels off the object's centre (see the module
-# `avscene.ots.localize` for the measurement); mirrored views cancel that offset, as notebook 04 averages the
-# CAM's mirrored view. Both are in the table.
+# cell match, and a trained network's peak sits a few pixels off the object's centre, in a direction of each
+# seed's own (see the module `avscene.ots.localize` for the measurement); mirrored views cancel such an offset
+# where it is steady, as notebook 04 averages the CAM's mirrored view. Both are in the table.
 
 # %%
 comps = LZ.comparisons(cfg)
