@@ -14,6 +14,9 @@ object, which a small labelled set names.
   synthesizer (also per visual location: ``pixelwise``), the official initialisation.
 * :mod:`.assign`: channel-to-category assignment on labelled solo clips (argmax and Hungarian) and the
   sigmoid → softmax-over-channels schedule of co-segmentation.
+* :mod:`.data`: Mix-and-Separate examples from solo videos (N distinct videos, 3 spaced frames and the
+  sound around the centre frame on one timeline, train-time gain, mixture = mean) and the network's inputs and
+  targets in the official order (warp, then targets, then the log input).
 * :mod:`.nmf`: the NMF separation baseline (per-class KL-NMF bases, activations fitted on the mixture,
   Wiener-style masks).
 """
