@@ -94,8 +94,8 @@ display.markdown(outputs.run_time_table(out.notebook));
 # > the four directions (AVE-Net strong across modalities) and localization maps on real videos, shown, not
 # > scored.
 # >
-# > **Here** the synthetic world's `SoloDuetSet` videos (one sounding object, or two of different classes; six
-# > classes), 400 to train on and 200 held out (another world seed); one 32 × 32 frame and 1 s of 8-kHz mono
+# > **Here** (`cpu`) the synthetic world's `SoloDuetSet` videos (one sounding object, or two of different
+# > classes; six classes), 400 to train on and 200 held out (another world seed); one 32 × 32 frame and 1 s of 8-kHz mono
 # > sound as a 65 × 199 log spectrogram; the paper's networks at width 16 with one pooling in the vision
 # > subnetwork (an 8 × 8 map to localize on); 1000 steps of 32 pairs (AVOL-Net 1500, in its own world:
 # > below); negatives from videos with none of the frame's sounding classes (see *Details*).
@@ -207,12 +207,12 @@ print(f"AVOL-Net: image {tuple(batch['image'].shape[1:])} + sound {tuple(batch['
 # %% [markdown]
 # ## Training every variant
 #
-# The same videos, recipe, budget and seeds for L³-Net, AVE-Net and the shortcut AVE-Net: Adam 3e-4, batch 32,
-# cross-entropy on (mismatch, match); AVOL-Net takes a binary cross-entropy on its map's max. AVOL-Net has to
+# The same videos, recipe, budget and seeds for L³-Net, AVE-Net and the shortcut AVE-Net (the recipe is printed
+# under *Details*), cross-entropy on (mismatch, match); AVOL-Net takes a binary cross-entropy on its map's max. AVOL-Net has to
 # *localize* on notebook 04's benchmark, whose scenes show a silent object beside the sounding one anywhere in
 # the frame, so it trains in that world: objects anywhere, half of the solo videos with a silent object of
-# another class beside the sounding one, 1500 steps (its AVC accuracy below is on held-out videos of *its*
-# world). Trained in the others' world it pointed at the sounding object in 12 % of the distractor scenes: it
+# another class beside the sounding one, and its own number of steps (under `cpu`, 1500 against 1000; its AVC
+# accuracy below is on held-out videos of *its* world). Trained in the others' world it pointed at the sounding object in 12 % of the distractor scenes: it
 # had never had to tell two objects in one frame apart.
 
 # %%
