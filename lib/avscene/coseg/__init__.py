@@ -17,6 +17,9 @@ object, which a small labelled set names.
 * :mod:`.data`: Mix-and-Separate examples from solo videos (N distinct videos, 3 spaced frames and the
   sound around the centre frame on one timeline, train-time gain, mixture = mean) and the network's inputs and
   targets in the official order (warp, then targets, then the log input).
+* :mod:`.evaluate`: the official evaluation: masks un-warped, thresholded and applied to the mixture, rebuilt
+  with its phase, SDR / SIR / SAR and NSDR by ``mir_eval`` (silent mixtures skipped and counted), and the ideal
+  binary mask as an oracle through the same path.
 * :mod:`.nmf`: the NMF separation baseline (per-class KL-NMF bases, activations fitted on the mixture,
   Wiener-style masks).
 """
