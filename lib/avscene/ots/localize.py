@@ -61,7 +61,6 @@ paper's single-frame use).
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -243,24 +242,42 @@ def frame_indices(bench: Benchmark, n_frames: int = N_FRAMES) -> np.ndarray:
     return np.unique(np.rint(np.linspace(ok[0], ok[-1], n_frames)).astype(np.int64))
 
 
+def _check_mirrors(mirrors: Sequence[tuple[int, ...]]) -> None:
+    if not mirrors:
+        raise ValueError("need at least one view (mirrors=((),) is the frames as they are)")
+    for axes in mirrors:
+        if any(a not in (-1, -2) for a in axes):
+            raise ValueError(f"mirror axes must be -1 (left-right) or -2 (up-down), got {axes}")
+
+
+def _image(frames: np.ndarray, geo: Geometry, axes: tuple[int, ...] = ()) -> torch.Tensor:
+    """Benchmark frames uint8 ``[N, S, S, 3]``, mirrored along map ``axes`` (-1: left-right, -2: up-down; frame
+    axes -2 / -3), -> AVOL-Net's ``image [N, 3, c, c]`` in [-1, 1] (:func:`resample`)."""
+    if axes:
+        frames = np.ascontiguousarray(np.flip(frames, axis=tuple(a - 1 for a in axes)))
+    return frames_to_net(torch.from_numpy(resample(frames, geo))[:, None])[:, :, 0]
+
+
 def inputs(bench: Benchmark, frame: int, geo: Geometry, scenes: slice | None = None,
            ) -> tuple[torch.Tensor, torch.Tensor]:
     """AVOL-Net's input for frame ``frame`` of the scenes: ``image [N, 3, c, c]`` in [-1, 1] (:func:`resample`)
     and ``spec [N, 1, F, T]``: the mono 1-s window centred on the frame (``ots.embed.inputs``' window)."""
     scenes = scenes or slice(None)
-    view = torch.from_numpy(resample(bench.frames[scenes, frame], geo))
-    image = frames_to_net(view[:, None])[:, :, 0]
     sound = centred_sound(bench.audio[scenes], frame, bench.fps, bench.sample_rate)
-    return image, log_spectrogram(sound, bench.sample_rate)
+    return _image(bench.frames[scenes, frame], geo), log_spectrogram(sound, bench.sample_rate)
 
 
 @torch.no_grad()
-def cell_maps(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: int = N_FRAMES,
-              batch_size: int = 64, device: torch.device | None = None) -> torch.Tensor:
-    """AVOL-Net's sigmoid maps ``[N, h, w]`` (its own cells, on the CPU), the mean over :func:`frame_indices`.
+def view_cells(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: int = N_FRAMES,
+               mirrors: Sequence[tuple[int, ...]] = ((),), batch_size: int = 64,
+               device: torch.device | None = None) -> torch.Tensor:
+    """AVOL-Net's sigmoid maps ``[V, N, h, w]`` (its own cells, on the CPU) of each of ``mirrors``' views of the
+    frames (the benchmark frames mirrored along those map axes), the mean over :func:`frame_indices`. Each
+    frame's sound is cut and turned into a spectrogram once for all views.
 
     ``model``: an :class:`~avscene.ots.nets.AVOLNet` (or anything whose ``forward(image, spec)`` returns
     ``(prob [B], map [B, h, w])``), evaluated in eval mode and left in the mode it had."""
+    _check_mirrors(mirrors)
     if bench.frames.shape[2] != geo.bench_size:
         raise ValueError(f"the benchmark's {bench.frames.shape[2]}-pixel frames are not the geometry's "
                          f"{geo.bench_size}")
@@ -269,44 +286,49 @@ def cell_maps(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: in
     model.eval()
     try:
         frames = frame_indices(bench, n_frames)
-        total = torch.zeros(len(bench), geo.cells, geo.cells)
+        total = torch.zeros(len(mirrors), len(bench), geo.cells, geo.cells)
         for k in frames:
             for first in range(0, len(bench), batch_size):
                 sl = slice(first, first + batch_size)
-                image, spec = inputs(bench, int(k), geo, sl)
-                _, prob_map = model(image.to(device), spec.to(device))
-                if tuple(prob_map.shape[-2:]) != (geo.cells, geo.cells):
-                    raise ValueError(f"the model's map is {tuple(prob_map.shape[-2:])}, the geometry says "
-                                     f"{geo.cells} x {geo.cells} (cfg.ots sizes?)")
-                total[sl] += prob_map.float().cpu()
+                sound = centred_sound(bench.audio[sl], int(k), bench.fps, bench.sample_rate)
+                spec = log_spectrogram(sound, bench.sample_rate).to(device)
+                for v, axes in enumerate(mirrors):
+                    _, prob_map = model(_image(bench.frames[sl, k], geo, axes).to(device), spec)
+                    if tuple(prob_map.shape[-2:]) != (geo.cells, geo.cells):
+                        raise ValueError(f"the model's map is {tuple(prob_map.shape[-2:])}, the geometry says "
+                                         f"{geo.cells} x {geo.cells} (cfg.ots sizes?)")
+                    total[v, sl] += prob_map.float().cpu()
     finally:
         model.train(was)
     return total / len(frames)
 
 
+def cell_maps(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: int = N_FRAMES,
+              batch_size: int = 64, device: torch.device | None = None) -> torch.Tensor:
+    """AVOL-Net's sigmoid maps ``[N, h, w]`` of the frames as they are (:func:`view_cells`' one view)."""
+    return view_cells(model, bench, geo, n_frames=n_frames, batch_size=batch_size, device=device)[0]
+
+
+def avol_views(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: int = N_FRAMES,
+               mirrors: Sequence[tuple[int, ...]] = MIRRORS, batch_size: int = 64,
+               device: torch.device | None = None) -> np.ndarray:
+    """Each view's map on the benchmark's mask grid, float32 ``[V, N, S, S]`` in [0, 1]: :func:`view_cells`, each
+    view put on its mirrored grid (:func:`to_benchmark`) and mirrored back."""
+    cells = view_cells(model, bench, geo, n_frames=n_frames, mirrors=mirrors, batch_size=batch_size, device=device)
+    views = [to_benchmark(c, geo) for c in cells]
+    return torch.stack([m.flip(list(axes)) if axes else m for m, axes in zip(views, mirrors)]).numpy().astype(
+        np.float32)
+
+
 def avol_maps(model: nn.Module, bench: Benchmark, geo: Geometry, *, n_frames: int = N_FRAMES,
               mirrors: Sequence[tuple[int, ...]] = MIRRORS, batch_size: int = 64,
               device: torch.device | None = None) -> np.ndarray:
-    """AVOL-Net's maps on the benchmark's mask grid, float32 ``[N, S, S]`` in [0, 1]: :func:`cell_maps` then
-    :func:`to_benchmark`, the mean over ``mirrors`` (default :data:`MIRRORS`; ``((),)``: one view): for each,
-    the benchmark frames are mirrored along those map axes, AVOL-Net's map of them is put on the mirrored grid
-    and mirrored back (as notebook 04 averages the CAM model's mirrored view). Scored like every map by
-    ``localization.metrics.score``."""
-    if not mirrors:
-        raise ValueError("need at least one view (mirrors=((),) is the frames as they are)")
-    total = None
-    for axes in mirrors:
-        if any(a not in (-1, -2) for a in axes):
-            raise ValueError(f"mirror axes must be -1 (left-right) or -2 (up-down), got {axes}")
-        view = bench
-        if axes:  # map axis -1 / -2 is frame axis -2 / -3 of [N, T, S, S, 3]
-            frames = np.ascontiguousarray(np.flip(bench.frames, axis=tuple(a - 1 for a in axes)))
-            view = dataclasses.replace(bench, frames=frames)
-        cells = cell_maps(model, view, geo, n_frames=n_frames, batch_size=batch_size, device=device)
-        m = to_benchmark(cells, geo)
-        m = m.flip(list(axes)) if axes else m
-        total = m if total is None else total + m
-    return (total / len(mirrors)).numpy().astype(np.float32)
+    """AVOL-Net's maps on the benchmark's mask grid, float32 ``[N, S, S]`` in [0, 1]: the mean over ``mirrors``
+    (default :data:`MIRRORS`; ``((),)``: one view) of :func:`avol_views`: for each, the benchmark frames are
+    mirrored along those map axes, AVOL-Net's map of them is put on the mirrored grid and mirrored back (as
+    notebook 04 averages the CAM model's mirrored view). Scored like every map by ``localization.metrics.score``."""
+    return avol_views(model, bench, geo, n_frames=n_frames, mirrors=mirrors, batch_size=batch_size,
+                      device=device).mean(axis=0)
 
 
 # ------------------------------------------------------------------------------------------------ other methods
@@ -412,8 +434,8 @@ def compare(cfg: Profile, kind: str, *, seeds: Iterable[int] | None = None, n: i
     maps: dict[str, np.ndarray] = {}
     for seed in _seeds(cfg, seeds):
         model = avol[seed] if avol is not None and seed in avol else _avol_model(cfg, seed, data=data, device=device)
-        maps[avol_name(seed)] = avol_maps(model, bench, geo, n_frames=n_frames)  # on the model's device
-        maps[avol_name(seed, one_view=True)] = avol_maps(model, bench, geo, n_frames=n_frames, mirrors=((),))
+        views = avol_views(model, bench, geo, n_frames=n_frames)  # on the model's device; MIRRORS[0] is ()
+        maps[avol_name(seed)], maps[avol_name(seed, one_view=True)] = views.mean(axis=0), views[0]
     maps[CAM] = cam_maps(cfg, cam_net if cam_net is not None else _cam_model(cfg, device), bench)
     maps.update(baseline_maps(cfg, bench))
     return Comparison(bench, maps)

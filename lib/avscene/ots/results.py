@@ -15,6 +15,7 @@ from ..config import Profile
 from ..course.stats import mean_std
 from ..localization.metrics import Scores
 from . import embed, localize
+from .figures import DIRECTION_LABELS
 from .runs import avc_accuracy
 from .variants import VARIANTS
 
@@ -83,15 +84,18 @@ def over_seeds(tables: Sequence[Mapping[str, Mapping[str, float]]], direction: s
     return [float(t[direction][metric]) for t in tables]
 
 
+def _seeded(result: Mapping[str, Any], method: str) -> list[str]:
+    """The table's rows of ``method``: AVOL-Net's per seed, any other method's own."""
+    return sorted(n for n in result if n.startswith(method + " seed")) if method.startswith(localize.AVOL) else [method]
+
+
 def pointing(result: Mapping[str, Mapping[str, Scores]], method: str, kind: str) -> list[float]:
     """Pointing of ``method`` on ``kind`` from a ``localize.table``: AVOL-Net's ``"AVOL-Net"`` (four views) or
     ``"AVOL-Net one view"`` give one value per seed; any other method one value."""
-    if method in (localize.AVOL, f"{localize.AVOL} one view"):
-        names = sorted(m for m in result if m.startswith(method + " seed"))
-        if not names:
-            raise KeyError(f"no {method} rows in the table")
-        return [float(result[m][kind].pointing) for m in names]
-    return [float(result[method][kind].pointing)]
+    names = _seeded(result, method)
+    if not names or names[0] not in result:
+        raise KeyError(f"no {method} rows in the table")
+    return [float(result[n][kind].pointing) for n in names]
 
 
 def _pm(values: Sequence[float], scale: float = 100.0, digits: int = 1) -> str:
@@ -117,8 +121,7 @@ def markdown_retrieval(tables: Mapping[str, Sequence[Mapping[str, Mapping[str, f
     """The retrieval table in markdown: rows = variants (and random embeddings), columns = the four directions;
     ``metric`` mean ± std over seeds; L³-Net's cross-modal cells marked "not comparable"."""
     dirs = [d for d, _, _ in embed.DIRECTIONS]
-    names = {"im2im": "image→image", "im2aud": "image→audio", "aud2im": "audio→image", "aud2aud": "audio→audio"}
-    lines = ["| embeddings | " + " | ".join(names[d] for d in dirs) + " |", "|---|" + "---|" * len(dirs)]
+    lines = ["| embeddings | " + " | ".join(DIRECTION_LABELS[d] for d in dirs) + " |", "|---|" + "---|" * len(dirs)]
     for v, ts in tables.items():
         cells = []
         for d in dirs:
@@ -127,11 +130,6 @@ def markdown_retrieval(tables: Mapping[str, Sequence[Mapping[str, Mapping[str, f
         lines.append(f"| {LABELS.get(v, v)} | " + " | ".join(cells) + " |")
     lines.append("| random embeddings | " + " | ".join(f"{random[d][metric]:.3f}" for d in dirs) + " |")
     return "\n".join(lines)
-
-
-def _seeded(result: Mapping[str, Any], method: str) -> list[str]:
-    """The table's rows of ``method``: AVOL-Net's per seed, any other method's own."""
-    return sorted(n for n in result if n.startswith(method + " seed")) if method.startswith(localize.AVOL) else [method]
 
 
 def choice(choices: Mapping[str, Mapping[str, float]], method: str, kind: str) -> list[float]:
