@@ -9,6 +9,7 @@ a file that already probes as good media is never overwritten.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import shlex
@@ -22,7 +23,7 @@ import urllib.request
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from avscene.io import MediaError, load_clip, probe, write_av
 
@@ -227,6 +228,25 @@ def run_parallel(items: Iterable[Any], fn: Callable[[Any], Any], *, workers: int
     return results
 
 
+@contextlib.contextmanager
+def youtube_download(ytid: str, downloader: DownloadFn, tmp_dir: Path) -> Iterator[Path]:
+    """Download YouTube video ``ytid`` whole into ``tmp_dir`` and yield the file (whatever extension the downloader
+    chose); every ``<ytid>.full*`` file there is removed afterwards, whatever happened."""
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    raw = tmp_dir / f"{ytid}.full.mp4"
+    try:
+        downloader(f"https://www.youtube.com/watch?v={ytid}", raw)
+        if not raw.exists():  # some downloaders pick their own extension
+            found = sorted(tmp_dir.glob(f"{ytid}.full.*"))
+            if not found:
+                raise RuntimeError(f"downloader produced no file for {ytid}")
+            raw = found[0]
+        yield raw
+    finally:
+        for f in tmp_dir.glob(f"{ytid}.full*"):
+            f.unlink(missing_ok=True)
+
+
 def fetch_youtube_segment(ytid: str, start: float, end: float, dst: Path, downloader: DownloadFn,
                           tmp_dir: Path, *, min_fraction: float = 0.9, max_side: int | None = None) -> dict:
     """Fetch YouTube video ``ytid`` and keep ``[start, end)`` s as ``dst`` (mp4); skip a good ``dst``.
@@ -237,20 +257,9 @@ def fetch_youtube_segment(ytid: str, start: float, end: float, dst: Path, downlo
     want = end - start
     if dst.exists() and good_video(dst, min_fraction * want):
         return {"status": "exists", "duration": round(probe(dst).av_duration, 3)}
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    raw = tmp_dir / f"{ytid}.full.mp4"
-    try:
-        downloader(f"https://www.youtube.com/watch?v={ytid}", raw)
-        if not raw.exists():  # some downloaders pick their own extension
-            found = sorted(tmp_dir.glob(f"{ytid}.full.*"))
-            if not found:
-                raise RuntimeError(f"downloader produced no file for {ytid}")
-            raw = found[0]
+    with youtube_download(ytid, downloader, tmp_dir) as raw:
         dst.parent.mkdir(parents=True, exist_ok=True)
         duration = trim_to_mp4(raw, dst, start, end, max_side=max_side)
-    finally:
-        for f in tmp_dir.glob(f"{ytid}.full*"):
-            f.unlink(missing_ok=True)
     if duration < min_fraction * want:
         dst.unlink(missing_ok=True)
         raise RuntimeError(f"{ytid}: only {duration:.2f} s of the {want:.2f} s segment is available")

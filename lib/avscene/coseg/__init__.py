@@ -22,4 +22,17 @@ object, which a small labelled set names.
   binary mask as an oracle through the same path.
 * :mod:`.nmf`: the NMF separation baseline (per-class KL-NMF bases, activations fitted on the mixture,
   Wiener-style masks).
+* :mod:`.task`: the Mix-and-Separate loss for ``avscene.train`` (weighted BCE on binary masks, or L1 on ratio
+  masks; the co-segmentation softmax at every location, its temperature following the step).
+* :mod:`.runs`: the runs ``coseg/sop/seed<k>``, ``coseg/ratio/seed<k>`` and ``coseg/coseg/seed<k>`` (the last
+  continues the first with the softmax), the solo videos' own media, the learning-rate groups.
+* :mod:`.scores`: every separation method (the network with and without frames, NMF, the ideal binary mask)
+  through one path to ``mir_eval``.
+* :mod:`.segment`: the labelled solo clips, the channel × category matrix and its assignment, segmentation IoU
+  on held-out duets.
+* :mod:`.localize`: the pixel sound maps on notebook 04's benchmark, scored as CAM and AVOL-Net are.
+* :mod:`.experiment` and :mod:`.results`: everything notebook 08 measures per seed, its tables and
+  ``metrics.json`` keys; :mod:`.figures`: its figures.
+* :mod:`.music`: MUSIC's solo videos (``data_scripts/music.py``) as a source; ``python -m avscene.coseg train``
+  trains and scores a run on them or on the synthetic world.
 """

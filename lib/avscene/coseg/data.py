@@ -125,6 +125,21 @@ class MixSeparateDataset(Dataset):
         _, sound = self.source.clip(video, first, 0, skip + self.samples)
         return np.asarray(sound[:, skip:skip + self.samples], dtype=np.float32).mean(axis=0)
 
+    def _frames(self, video: int, centre: int) -> np.ndarray:
+        """uint8 ``[T, H, W, 3]``: the spaced frames around ``centre``, one ``source.clip`` call each."""
+        return np.stack([np.asarray(self.source.clip(video, centre + int(o), 1, 0)[0][0]) for o in self.offsets])
+
+    def middle(self, video: int) -> tuple[np.ndarray, np.ndarray]:
+        """What a held-out item cuts of ``video`` (a long enough one: in ``eligible``): its frames uint8
+        ``[T, H, W, 3]`` and mono sound float32 ``[S]`` around the middle valid centre, without gain (solo clips
+        for the channel assignment and the NMF bases)."""
+        lo, hi = int(self.lo[video]), int(self.hi[video])
+        if lo > hi:
+            raise ValueError(f"video {video} is too short for a window of {self.samples} samples")
+        centre = (lo + hi) // 2
+        start = int(sampling.audio_offset(centre, self.source.fps, int(self.source.sample_rate))) - self.samples // 2
+        return self._frames(video, centre), np.clip(self._sound(video, start), -1.0, 1.0)
+
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         if not 0 <= index < self.n:
             raise IndexError(f"item {index} of {self.n}")
@@ -142,9 +157,7 @@ class MixSeparateDataset(Dataset):
         start = sampling.audio_offset(centre, fps, sr) - self.samples // 2
         pictures, sounds = [], []
         for v, c, s, g in zip(videos.tolist(), centre.tolist(), start.tolist(), gain.tolist(), strict=True):
-            # One frame a call: the source cuts contiguous frames, the spaced ones are all we need.
-            pictures.append(np.stack([np.asarray(self.source.clip(v, c + int(o), 1, 0)[0][0])
-                                      for o in self.offsets]))
+            pictures.append(self._frames(v, c))  # one frame a call: only the spaced ones are needed
             sound = self._sound(v, s)
             if self.train:
                 sound = sound * np.float32(g)

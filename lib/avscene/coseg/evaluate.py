@@ -28,7 +28,7 @@ from ..separation.metrics import bss_eval
 from . import masks as masks_
 from . import spectrogram
 
-__all__ = ["BssScores", "bss", "ideal_binary_masks", "reconstruct"]
+__all__ = ["BssScores", "bss", "ideal_binary_masks", "mixture_sdr", "reconstruct"]
 
 
 def reconstruct(masks: torch.Tensor, mag_mix: torch.Tensor, phase_mix: torch.Tensor, *, n_fft: int, hop: int,
@@ -55,7 +55,8 @@ def reconstruct(masks: torch.Tensor, mag_mix: torch.Tensor, phase_mix: torch.Ten
 class BssScores:
     """BSS-eval over ``M`` scored mixtures: ``sdr``, ``sir``, ``sar``, ``sdr_mix``, ``nsdr`` float ``[M]`` in dB,
     each already averaged over the N sources (``nsdr = sdr - sdr_mix``); ``skipped`` mixtures (a silent
-    reference or estimate) are not in the arrays."""
+    reference or estimate) are not in the arrays; ``kept`` bool ``[M + skipped]`` marks the scored ones among
+    all mixtures given."""
 
     sdr: np.ndarray
     sir: np.ndarray
@@ -63,6 +64,7 @@ class BssScores:
     sdr_mix: np.ndarray
     nsdr: np.ndarray
     skipped: int
+    kept: np.ndarray | None = None
 
     def mean(self) -> dict[str, float]:
         """Mean of each metric over the scored mixtures (NaN when none was scored)."""
@@ -72,7 +74,7 @@ class BssScores:
 
 
 def bss(references: np.ndarray, estimates: np.ndarray, mixtures: np.ndarray, *,
-        silence: float = 1e-8) -> BssScores:
+        silence: float = 1e-8, sdr_mix: np.ndarray | None = None) -> BssScores:
     """Per-mixture SDR/SIR/SAR, SDR of the mixture as the estimate, and NSDR (§3.4 steps 4-5).
 
     ``references``, ``estimates [M, N, L]``, ``mixtures [M, L]`` -> :class:`BssScores`. A mixture is skipped
@@ -92,12 +94,24 @@ def bss(references: np.ndarray, estimates: np.ndarray, mixtures: np.ndarray, *,
               | (np.mean(est ** 2, axis=-1) <= silence).any(axis=-1)
               | (np.mean(mix ** 2, axis=-1) <= silence))  # [M]
     keep = ~silent
-    n = ref.shape[1]
     scored = bss_eval(ref[keep], est[keep])
-    as_mix = bss_eval(ref[keep], np.repeat(mix[keep][:, None], n, axis=1))
     sdr, sir, sar = (x.mean(axis=1) for x in (scored.sdr, scored.sir, scored.sar))
-    sdr_mix = as_mix.sdr.mean(axis=1)
-    return BssScores(sdr, sir, sar, sdr_mix, sdr - sdr_mix, int(silent.sum()))
+    if sdr_mix is None:
+        sdr_mix = mixture_sdr(ref[keep], mix[keep])
+    else:
+        sdr_mix = np.asarray(sdr_mix, dtype=np.float64)
+        if sdr_mix.shape != (ref.shape[0],):
+            raise ValueError(f"sdr_mix must be [M={ref.shape[0]}], got {sdr_mix.shape}")
+        sdr_mix = sdr_mix[keep]
+    return BssScores(sdr, sir, sar, sdr_mix, sdr - sdr_mix, int(silent.sum()), keep)
+
+
+def mixture_sdr(references: np.ndarray, mixtures: np.ndarray) -> np.ndarray:
+    """SDR of the mixture as every source's estimate, averaged over the sources: ``references [M, N, L]``,
+    ``mixtures [M, L]`` -> float64 ``[M]`` (NaN where a reference is all zeros)."""
+    ref = np.asarray(references, dtype=np.float64)
+    mix = np.asarray(mixtures, dtype=np.float64)
+    return bss_eval(ref, np.repeat(mix[:, None], ref.shape[1], axis=1)).sdr.mean(axis=1)
 
 
 def ideal_binary_masks(source_mags: torch.Tensor, mix_mag_warped: torch.Tensor) -> torch.Tensor:

@@ -56,6 +56,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 from torchvision.models import ResNet18_Weights, resnet18
+from torchvision.models.resnet import BasicBlock, conv1x1
 
 from ..models.shift_net import count_parameters
 
@@ -68,6 +69,7 @@ __all__ = [
     "count_parameters",
     "init_official",
     "nostride_dilate",
+    "resnet18_backbone",
     "unet_widths",
 ]
 
@@ -81,6 +83,8 @@ BN_STD = 0.02
 LINEAR_STD = 1e-4
 #: ResNet-18's final width.
 RESNET18_CHANNELS = 512
+#: torchvision's ResNet-18 first-stage width (stages 64, 128, 256, 512).
+RESNET18_WIDTH = 64
 
 
 def unet_widths(levels: int, ngf: int) -> list[int]:
@@ -246,12 +250,43 @@ def nostride_dilate(module: nn.Module, dilate: int) -> None:
             module.dilation = module.padding = (dilate, dilate)
 
 
+def resnet18_backbone(width: int) -> nn.Sequential:
+    """ResNet-18's feature extractor at stage widths ``width · (1, 2, 4, 8)``: ``[B, 3, H, W] -> [B, 8·width,
+    H/32, W/32]``. torchvision's own blocks (``BasicBlock``, ``conv1x1``) in torchvision's layout and child
+    order (``conv1, bn1, relu, maxpool, layer1 .. layer4``, indices 0-7, as ``resnet18``'s children minus
+    avgpool and fc) and its initialisation (Kaiming-normal convs, BN γ 1, β 0); ``width=64`` gives a network
+    whose state dict loads into torchvision's."""
+    if width < 1:
+        raise ValueError(f"width must be >= 1, got {width}")
+
+    def stage(inplanes: int, planes: int, stride: int) -> nn.Sequential:
+        down = None
+        if stride != 1 or inplanes != planes:
+            down = nn.Sequential(conv1x1(inplanes, planes, stride), nn.BatchNorm2d(planes))
+        return nn.Sequential(BasicBlock(inplanes, planes, stride, down), BasicBlock(planes, planes))
+
+    w = width
+    net = nn.Sequential(nn.Conv2d(3, w, kernel_size=7, stride=2, padding=3, bias=False), nn.BatchNorm2d(w),
+                        nn.ReLU(inplace=True), nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
+                        stage(w, w, 1), stage(w, 2 * w, 2), stage(2 * w, 4 * w, 2), stage(4 * w, 8 * w, 2))
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    return net
+
+
 class ImageNet(nn.Module):
     """The official dilated ResNet-18: ``frames [B, T, 3, H, W] -> logits [B, K]``.
 
     Args:
         out_channels: ``K`` (official 32), the channels of the 3×3 ``fc`` conv (with
             bias, padding 1).
+        width: the first stage's channels (official 64: torchvision's ResNet-18
+            itself); another width builds the same topology narrower
+            (:func:`resnet18_backbone`, the ``cpu`` profile's 16), from scratch.
         pretrained: torchvision's ``ResNet18_Weights.IMAGENET1K_V1`` (downloads them;
             only when asked).
         dilate: layer4 at stride 1, dilated (output stride 16, the official
@@ -259,17 +294,23 @@ class ImageNet(nn.Module):
     """
 
     def __init__(
-        self, out_channels: int = 32, *, pretrained: bool = False, dilate: bool = True
+        self, out_channels: int = 32, *, pretrained: bool = False, dilate: bool = True, width: int = 64
     ) -> None:
         super().__init__()
-        net = resnet18(weights=ResNet18_Weights.IMAGENET1K_V1 if pretrained else None)
+        if width != RESNET18_WIDTH and pretrained:
+            raise ValueError(f"ImageNet weights exist for width {RESNET18_WIDTH} only, got width={width}")
+        if width == RESNET18_WIDTH:
+            net = resnet18(weights=ResNet18_Weights.IMAGENET1K_V1 if pretrained else None)
+            # the official `features`: every child but avgpool and fc
+            backbone = nn.Sequential(*list(net.children())[:-2])
+        else:
+            backbone = resnet18_backbone(width)
         if dilate:
-            net.layer4.apply(lambda m: nostride_dilate(m, 2))
-        self.out_channels = out_channels
+            backbone[-1].apply(lambda m: nostride_dilate(m, 2))
+        self.out_channels, self.width = out_channels, width
         self.stride = 16 if dilate else 32
-        # the official `features`: every child but avgpool and fc
-        self.backbone = nn.Sequential(*list(net.children())[:-2])
-        self.fc = nn.Conv2d(RESNET18_CHANNELS, out_channels, kernel_size=3, padding=1)
+        self.backbone = backbone
+        self.fc = nn.Conv2d(8 * width, out_channels, kernel_size=3, padding=1)
 
     def features(self, frames: torch.Tensor) -> torch.Tensor:
         """``frames [B, 3, H, W] -> [B, K, H/16, W/16]`` (``/32`` undilated).
@@ -291,6 +332,16 @@ class ImageNet(nn.Module):
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         """``frames [B, T, 3, H, W] -> [B, K]``: max over T, H, W (logits)."""
         return self._frame_maps(frames).amax(dim=(1, 3, 4))
+
+    def vectors(self, frames: torch.Tensor, activation: Callable[[torch.Tensor], torch.Tensor], *,
+                per_location: bool = False) -> torch.Tensor:
+        """``frames [B, T, 3, H, W] -> v [B, K]``: ``activation`` on the pooled logits (the official order;
+        the same as pooling after an elementwise sigmoid), or, with ``per_location``, at every frame and
+        location before the max (co-segmentation's softmax over the channels at each location, §3.5)."""
+        if not per_location:
+            return activation(self(frames))
+        maps = self._frame_maps(frames)  # [B, T, K, h, w]
+        return activation(maps.flatten(0, 1)).view_as(maps).amax(dim=(1, 3, 4))
 
     def pixel_maps(self, frames: torch.Tensor) -> torch.Tensor:
         """``frames [B, T, 3, H, W] -> [B, K, h, w]``: max over T only (logits)."""
@@ -391,10 +442,13 @@ class SoundOfPixels(nn.Module):
         log_mix: torch.Tensor,
         frames: torch.Tensor,
         visual_activation: Callable[[torch.Tensor], torch.Tensor] = torch.sigmoid,
+        per_location: bool = False,
     ) -> torch.Tensor:
         """``log_mix [B, 1, F, T]``, ``frames [B, N, T, 3, H, W]`` -> ``[B, N, F, T]``.
 
-        ``visual_activation`` maps each source's ``[B, K]`` image logits to ``v``.
+        ``visual_activation`` maps each source's ``[B, K]`` image logits to ``v``
+        (with ``per_location``, the ``[B, K, h, w]`` logits before the max:
+        :meth:`ImageNet.vectors`).
         """
         if frames.dim() != 6 or frames.shape[0] != log_mix.shape[0]:
             raise ValueError(
@@ -403,7 +457,8 @@ class SoundOfPixels(nn.Module):
             )
         sound = self.audio(log_mix)  # [B, K, F, T]
         masks = [
-            self.synth(visual_activation(self.image(frames[:, n])), sound)  # [B,F,T]
+            self.synth(self.image.vectors(frames[:, n], visual_activation, per_location=per_location),
+                       sound)  # [B, F, T]
             for n in range(frames.shape[1])
         ]
         return torch.stack(masks, dim=1)

@@ -70,6 +70,7 @@ def learn_bases(mags: Sequence[np.ndarray], n_components: int, *, seed: int = 0,
                 random_state=seed, max_iter=max_iter)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)  # a silent class: 0 / 0
         model.fit(x)
     w = model.components_.T.astype(np.float64)
     sums = w.sum(axis=0, keepdims=True)
@@ -94,6 +95,8 @@ def fit_activations(mix_mag, bases: Sequence[np.ndarray], *, max_iter: int = 200
         return np.zeros((w.shape[1], mix.shape[1]), dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # sklearn's stopping test divides by the initial error, 0 when the bases fit the mixture exactly
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
         acts, _, _ = non_negative_factorization(
             X=mix.T, H=np.ascontiguousarray(w.T), update_H=False,
             n_components=w.shape[1], beta_loss=_BETA, solver="mu", init="custom",

@@ -203,6 +203,19 @@ def results_table(figures: Path | None = None) -> str:
                     "(shown, not scored) | **not comparable**: six "
                     "synthetic classes against AudioSet-Instruments' many; retrieval and the shortcut reproduce, "
                     "L³-Net is not behind on AVC here, localization is scored here |")
+    m = _metrics("08_coseg", root)
+    if m:
+        ordering = "reproduces" if m["sdr_sop"] > m["sdr_nmf"] else "does not reproduce (NMF ahead)"
+        rows.append(f"| 08 | over {len(m['sdr_sop_seeds'])} seeds, held-out 2-source mixtures: SDR Sound of Pixels "
+                    f"{m['sdr_sop']:+.2f} dB (NSDR {m['nsdr_sop']:+.2f}), NMF told the classes {m['sdr_nmf']:+.2f}, "
+                    f"ideal binary mask {m['sdr_ibm']:+.2f}; co-segmentation without frames "
+                    f"{m['sdr_coseg_no_frames']:+.2f} dB; categories with a channel of their own "
+                    f"{m['channels_assigned_distinct_sop']:.1f} before the softmax switch, "
+                    f"{m['channels_assigned_distinct']:.1f} after; IoU {m['iou_sop']:.3f} / {m['iou_coseg']:.3f}; "
+                    f"pointing {_pct(m['pointing_sop_distractor'])} / {_pct(m['pointing_coseg_distractor'])} "
+                    "| SDR 7.52 dB against NMF 2.78 on MUSIC; co-segmentation's channels segment instruments | "
+                    f"**not comparable**: six synthetic classes with steady spectra; the SoP-over-NMF ordering "
+                    f"{ordering} |")
     return "\n".join([RESULTS_BEGIN, *rows, RESULTS_END])
 
 

@@ -33,6 +33,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,25 +117,32 @@ def index_csvs(root: str | Path) -> dict[str, Path]:
     return paths
 
 
-def read_index(csv_path: Path) -> list[dict[str, str]]:
-    """The csv's rows (``path`` made absolute as ``avscene.datasets.scan`` spells it, ``rel`` as written,
-    ``identity`` stripped); :class:`DataError` for a missing column or an empty path or identity."""
+def read_rows(csv_path: Path, required: Sequence[str]) -> list[dict[str, str]]:
+    """A dataset list's rows: every column stripped, ``path`` made absolute (as ``avscene.datasets.scan`` spells
+    it; relative paths are relative to the csv's folder) and ``rel`` as written; :class:`DataError` for a missing
+    column (``path`` and ``required``), an empty required value, or an unreadable file."""
+    need = ("path", *required)
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            if not reader.fieldnames or not {"path", "identity"} <= set(reader.fieldnames):
-                raise DataError(csv_path, f"needs the columns path, identity; has {reader.fieldnames}")
+            if not reader.fieldnames or not set(need) <= set(reader.fieldnames):
+                raise DataError(csv_path, f"needs the columns {', '.join(need)}; has {reader.fieldnames}")
             rows = []
             for line, row in enumerate(reader, start=2):
-                rel, ident = (row.get("path") or "").strip(), (row.get("identity") or "").strip()
-                if not rel or not ident:
-                    raise DataError(f"{csv_path}:{line}", "empty path or identity")
-                p = Path(rel)
-                rows.append({"rel": rel, "identity": ident,
-                             "path": str(p if p.is_absolute() else csv_path.parent / p)})
+                got = {k: (v or "").strip() for k, v in row.items() if k is not None}
+                if not all(got.get(k) for k in need):
+                    raise DataError(f"{csv_path}:{line}", f"empty {' or '.join(need)}")
+                p = Path(got["path"])
+                rows.append({**got, "rel": got["path"], "path": str(p if p.is_absolute() else csv_path.parent / p)})
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise DataError(csv_path, f"unreadable ({type(e).__name__}: {e})") from None
     return rows
+
+
+def read_index(csv_path: Path) -> list[dict[str, str]]:
+    """The csv's rows (``path`` made absolute as ``avscene.datasets.scan`` spells it, ``rel`` as written,
+    ``identity`` stripped); :class:`DataError` for a missing column or an empty path or identity."""
+    return [{"rel": r["rel"], "identity": r["identity"], "path": r["path"]} for r in read_rows(csv_path, ("identity",))]
 
 
 def _column(name: str) -> str:
