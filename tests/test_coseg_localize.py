@@ -111,7 +111,6 @@ def test_scene_sound_resamples_to_the_networks_rate() -> None:
 # ---------------------------------------------------------------- sound_maps
 @pytest.fixture(scope="module")
 def bench():
-    torch.set_num_threads(1)
     return ots_localize.benchmark(SMOKE, "distractor", n=2)
 
 

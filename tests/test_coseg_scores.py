@@ -24,7 +24,6 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 @pytest.fixture(scope="module")
 def held() -> scores.HeldOut:
-    torch.set_num_threads(1)
     return scores.held_out_set(R.held_out(SMOKE, n=N), R.task(SMOKE, "sop"), batch_size=3)  # batches of 3 and 1
 
 
