@@ -1,5 +1,5 @@
 """Sound of Pixels' pixel sound maps on notebook 04's benchmark, scored as CAM and AVOL-Net are (notebook 08;
-Zhao et al. §3.3 "pixel-level sound"; reference notes §3.2 ``forward_pixelwise``).
+Zhao et al. 2018, its pixel-level sound maps; reference notes §3.2, the official ``forward_pixelwise``).
 
 **The map.** For a scene, the audio net reads the log-warped mixture (``cfg.coseg.samples`` of the scene's
 sound, mono, centred on its middle frame; zero-padded equally at both ends where the scene is shorter, resampled
