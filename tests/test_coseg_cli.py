@@ -47,3 +47,9 @@ def test_bad_root_is_one_line_and_exit_code_2(runs_dir, tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith(f"error: {missing}")
     assert cli.main(["train", "--data", "music", "--profile", "smoke"]) == cli.EXIT_ERROR
     assert "--root" in capsys.readouterr().err
+
+
+def test_oracle_control_trains_and_scores(runs_dir, tmp_path, capsys):
+    assert cli.main(["train", "--profile", "smoke", "--variant", "oracle"]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["variant"] == "oracle" and "coseg/oracle/seed0" in line["run"] and line["mixtures"] == 4

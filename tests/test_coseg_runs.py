@@ -35,11 +35,12 @@ def test_profile_takes_the_solo_videos_media() -> None:
 
 
 def test_variants_and_unknown_names() -> None:
-    assert list(R.VARIANTS) == ["sop", "ratio", "coseg"]
+    assert list(R.VARIANTS) == ["sop", "ratio", "coseg", "oracle"]
     assert (R.get("sop").mask, R.get("sop").coseg) == ("binary", False)
     assert (R.get("ratio").mask, R.get("ratio").coseg) == ("ratio", False)
     assert (R.get("coseg").mask, R.get("coseg").coseg) == ("binary", True)
-    with pytest.raises(ValueError, match="'nope'.*sop, ratio, coseg"):
+    assert R.get("oracle").oracle and not any(R.get(v).oracle for v in ("sop", "ratio", "coseg"))
+    with pytest.raises(ValueError, match="'nope'.*sop, ratio, coseg, oracle"):
         R.get("nope")
     with pytest.raises(ValueError, match="sop, ratio, coseg"):
         R.task(SMOKE, "nope")

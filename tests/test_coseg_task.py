@@ -148,3 +148,25 @@ def test_loss_under_cpu_bfloat16_autocast(variant: str) -> None:
     assert loss.dtype == torch.float32 and torch.isfinite(loss) and np.isfinite(logs["loss_mask"])
     loss.backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_oracle_control_uses_the_class_one_hot_and_never_the_image_net() -> None:
+    """The ``oracle`` control: masks from the one-hot of each source's class, the same as the network without frames
+    (``scores.no_frames_method``) with channel = class; the image net gets no gradient."""
+    from avscene.coseg import scores
+
+    torch.manual_seed(0)
+    model = R.build(SMOKE)
+    task = R.task(SMOKE, "oracle")
+    assert task.oracle and not R.task(SMOKE, "sop").oracle
+    batch = _batch()
+    loss, _ = task.loss(model, batch)
+    loss.backward()
+    assert all(p.grad is None for p in model.image.parameters())
+    assert model.audio.bn0.weight.grad is not None and model.synth.scale.grad is not None
+    model.eval()
+    with torch.no_grad():
+        masks, spec = task.masks(model, batch)
+        mags = scores.no_frames_method(model, task, np.arange(SMOKE.coseg.channels))(batch, spec)
+    want = scores._linear(masks, spec, binary=True)
+    torch.testing.assert_close(mags, want)

@@ -5,8 +5,10 @@ reference notes §3.4-3.5).
 and scores, on the same held-out material for every seed:
 
 * **separation** (:mod:`avscene.coseg.scores`, ``mir_eval``): Sound of Pixels, co-segmentation with frames and
-  **without** (a one-hot visual vector on the channel assigned to each source's class), NMF told the classes,
-  the ideal binary mask; SDR / SIR / SAR / NSDR per mixture, split by same- and different-class mixtures;
+  **without** (a one-hot visual vector on the channel assigned to each source's class), the ``oracle`` control
+  (run ``coseg/oracle/seed<k>``: trained with the class as its one-hot visual vector, no image net), NMF told
+  the classes, the ideal binary mask; SDR / SIR / SAR / NSDR per mixture, split by same- and different-class
+  mixtures;
 * **channels** (:mod:`avscene.coseg.segment`): the K × C matrix of mean visual activations on the labelled solo
   clips, before the switch (the sigmoid run) and after it (the softmax run at its final temperature), and its
   argmax and Hungarian assignments;
@@ -36,7 +38,7 @@ from .data import MixSeparateDataset
 from .evaluate import BssScores
 from .nets import SoundOfPixels
 
-__all__ = ["KINDS", "Material", "SeedResult", "material", "measure", "measure_seed", "final_activation"]
+__all__ = ["CONTROLS", "KINDS", "Material", "SeedResult", "material", "measure", "measure_seed", "final_activation"]
 
 KINDS = ("distractor", "same_class")
 
@@ -94,11 +96,14 @@ class SeedResult:
 
 
 VARIANTS = ("sop", "coseg")
+#: Runs scored for separation only: the ``oracle`` control (the class as a one-hot visual vector, no image net).
+CONTROLS = ("oracle",)
 
 
 def measure_seed(cfg: Profile, seed: int, mat: Material, *, models: dict[str, SoundOfPixels] | None = None,
                  data: SeparationData | None = None, device: torch.device | None = None) -> SeedResult:
-    """Every figure of one seed (module doc); ``models`` ``{variant: network}`` instead of the runs."""
+    """Every figure of one seed (module doc), and the separation of the :data:`CONTROLS`; ``models``
+    ``{variant: network}`` instead of the runs."""
     device = device or runtime.pick_device()
     models = dict(models or {})
     for v in VARIANTS:
@@ -121,6 +126,10 @@ def measure_seed(cfg: Profile, seed: int, mat: Material, *, models: dict[str, So
         maps[v] = {k: localize.sound_maps(cfg, model, task, act, b) for k, b in mat.benches.items()}
         loc[v] = {k: loc_metrics.score(m, mat.benches[k].gt_window()) for k, m in maps[v].items()}
         choice[v] = {k: float(ots_localize.object_choice(m, mat.benches[k]).mean()) for k, m in maps[v].items()}
+    for v in CONTROLS:
+        model = models[v] if v in models else runs.train(cfg, v, seed, data=data, device=device).model
+        bss[v] = scores.score(mat.held, scores.estimates(mat.held, scores.no_frames_method(
+            model, runs.task(cfg, v), np.arange(model.synth.channels))))
     return SeedResult(seed, bss, matrix, assignment, ious, maps, loc, choice)
 
 

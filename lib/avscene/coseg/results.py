@@ -26,6 +26,7 @@ LABELS: dict[str, str] = {
     "coseg": "co-segmentation (softmax)",
     "sop_no_frames": "Sound of Pixels, no frames (one-hot on the class's channel)",
     "coseg_no_frames": "co-segmentation, no frames (one-hot on the class's channel)",
+    "oracle": "control: trained with the class as a one-hot visual vector",
     "nmf": "NMF, told the classes",
     "ibm": "ideal binary mask (oracle)",
 }
@@ -118,6 +119,9 @@ def metrics(results: Sequence[SeedResult], refs: Mapping[str, BssScores], same_c
     m["sdr_nmf"], m["sir_nmf"], m["sar_nmf"] = rows["nmf"]["sdr"], rows["nmf"]["sir"], rows["nmf"]["sar"]
     m["sdr_ibm"] = rows["ibm"]["sdr"]
     m["sdr_coseg_no_frames"] = rows["coseg_no_frames"]["sdr"]
+    if "oracle" in rows:
+        m["sdr_oracle"], m["sdr_oracle_std"] = rows["oracle"]["sdr"], rows["oracle"]["sdr_std"]
+        m["sdr_oracle_seeds"] = rows["oracle"]["sdr_seeds"]
     m["sdr_coseg_no_frames_std"] = rows["coseg_no_frames"]["sdr_std"]
     m["sdr_sop_different_class"], m["sdr_sop_same_class"] = rows["sop"]["sdr_different"], rows["sop"]["sdr_same"]
     m["sdr_nmf_different_class"], m["sdr_nmf_same_class"] = rows["nmf"]["sdr_different"], rows["nmf"]["sdr_same"]

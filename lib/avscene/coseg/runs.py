@@ -6,6 +6,8 @@ variant     training
 sop         Mix-and-Separate from scratch: sigmoid visual activation, binary masks, weighted BCE (the
             original ``train_MUSIC.sh``)
 ratio       the same with ratio masks and the weighted L1 (the original's ``--binary_mask 0``)
+oracle      a control: no image net, each source's visual vector the one-hot of its class; what the audio
+            net and the synthesizer reach at this budget when the picture is understood perfectly
 coseg       continues run ``sop`` of the same seed for ``coseg_steps`` more steps with the softmax over the
             K channels, its temperature annealed (``CosegSpec.tau_start`` -> ``tau_end``): the sigmoid
             warm-up, then the switch (Rouditchenko et al., §3.5)
@@ -51,12 +53,14 @@ class Variant:
     name: str
     mask: str = "binary"
     coseg: bool = False
+    oracle: bool = False
 
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("sop"),
     Variant("ratio", mask="ratio"),
     Variant("coseg", coseg=True),
+    Variant("oracle", oracle=True),
 )}
 
 
@@ -101,7 +105,7 @@ def task(cfg: Profile, variant: str) -> MixSeparateTask:
     act = (ChannelActivation(switch_step=0, tau_start=c.tau_start, tau_end=c.tau_end, anneal_steps=c.anneal_steps)
            if v.coseg else None)
     return MixSeparateTask(n_fft=c.n_fft, hop=c.hop, rows=c.rows, mask=v.mask, activation=act,
-                           per_location=v.coseg and c.softmax_per_location)
+                           per_location=v.coseg and c.softmax_per_location, oracle=v.oracle)
 
 
 def _dataset(cfg: Profile, source: Any, n: int, *, train: bool, seed: int) -> MixSeparateDataset:

@@ -60,7 +60,9 @@ class MixSeparateTask:
     ``activation``: ``None`` (the sigmoid of Sound of Pixels) or the co-segmentation schedule, read at the step
     the training loop last passed to :meth:`on_step` (so a resumed run continues the schedule exactly);
     ``per_location``: the activation at every location before the max over locations, instead of on the pooled
-    logits (the official ``img_activation`` order; the same for the elementwise sigmoid).
+    logits (the official ``img_activation`` order; the same for the elementwise sigmoid); ``oracle``: no image
+    net, each source's visual vector the one-hot of its class (``batch["classes"]``): what the audio net and the
+    synthesizer can do when the picture is understood perfectly (a control, not a method).
     """
 
     n_fft: int
@@ -69,6 +71,7 @@ class MixSeparateTask:
     mask: str = "binary"
     activation: ChannelActivation | None = None
     per_location: bool = False
+    oracle: bool = False
     step: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -93,8 +96,13 @@ class MixSeparateTask:
               spec: dict[str, torch.Tensor] | None = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Predicted masks ``[B, N, rows, T]`` (after the output activation) and the spectrograms."""
         spec = spec if spec is not None else self.spectrograms(batch)
-        logits = model(spec["log_mix"], image_inputs(batch["frames"]), self.visual_activation(),
-                       per_location=self.per_location)
+        if self.oracle:
+            sound = model.audio(spec["log_mix"])  # [B, K, rows, T]
+            onehot = torch.nn.functional.one_hot(batch["classes"], model.synth.channels).to(sound.dtype)  # [B, N, K]
+            logits = torch.stack([model.synth(onehot[:, n], sound) for n in range(onehot.shape[1])], dim=1)
+        else:
+            logits = model(spec["log_mix"], image_inputs(batch["frames"]), self.visual_activation(),
+                           per_location=self.per_location)
         return mask_probs(logits, self.mask), spec
 
     def loss(self, model: nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, float]]:
