@@ -624,12 +624,14 @@ _PROFILES: dict[str, Profile] = {p.name: p for p in (
                  test_pairs=5000, frame_step=10),
         # the original (reference notes §3.1-3.3): 224-px frames, 3 frames 24 apart at 8 fps, 65535 samples at
         # 11,025 Hz, STFT 1022 / 256 warped to 256 rows, unet7 of 64, K = 32, ImageNet weights, SGD 1e-3 with
-        # momentum 0.9 and weight decay 1e-4, batch 80 (lr x 0.1 at 40 % and 80 % is modelled as one drop at 80 %)
+        # momentum 0.9 and weight decay 1e-4, batch 80 (lr x 0.1 at 40 % and 80 % is modelled as one drop at 80 %);
+        # meant for MUSIC (--data music streams from the clip cache): the synthetic world at these sizes holds about
+        # 12 MB of frames a video in memory, so only 1000 of them
         coseg=dict(train=dict(steps=100_000, batch=80, lr=1e-3, optimizer="sgd", lr_drop_at=0.8, weight_decay=1e-4,
                               checkpoint_every=5000, eval_clips=256, evals=20),
                    fps=8.0, sample_rate=11025, frame_size=224, video_seconds=10.0, frames=3, frame_spacing=24,
                    samples=65535, n_fft=1022,
-                   hop=256, rows=256, levels=7, ngf=64, channels=32, pretrained=True, n_train=20_000,
+                   hop=256, rows=256, levels=7, ngf=64, channels=32, pretrained=True, n_train=1000,
                    n_test_videos=500, n_test=256, solo_per_class=20, seg_scenes=500, nmf_components=16, nmf_clips=50,
                    coseg_steps=20_000, anneal_steps=10_000),
     ),
