@@ -86,8 +86,15 @@ def train_step(net: Any, task: Any, optimizer: Any, batches: Any, to_device: Cal
     return step
 
 
-def profile_rows(measure: Callable[..., dict[str, Any]], profiles: list[str], *args: Any) -> list[dict[str, Any]]:
-    """``measure(config.get(name), *args)`` for each profile name, with the peak resident memory so far."""
+def profile_rows(measure: Callable[..., dict[str, Any] | list[dict[str, Any]]], profiles: list[str],
+                 *args: Any) -> list[dict[str, Any]]:
+    """``measure(config.get(name), *args)`` for each profile name (one row, or a list of rows: one per network or
+    variant), each row with the peak resident memory so far."""
     from avscene import config
 
-    return [{**measure(config.get(name), *args), "peak_rss_mib": round(peak_rss_mib(), 1)} for name in profiles]
+    rows = []
+    for name in profiles:
+        measured = measure(config.get(name), *args)
+        peak = round(peak_rss_mib(), 1)
+        rows += [{**r, "peak_rss_mib": peak} for r in (measured if isinstance(measured, list) else [measured])]
+    return rows

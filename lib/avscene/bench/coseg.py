@@ -38,8 +38,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from avscene import config, runtime
 from avscene.bench.common import (
     measure_matmul_flops,
-    peak_rss_mib,
     print_table,
+    profile_rows,
     rate,
     train_step,
 )
@@ -178,11 +178,7 @@ def measure(cfg: config.Profile, device: torch.device, seconds: float, matmul: f
 def run(args: argparse.Namespace) -> dict[str, Any]:
     device = runtime.pick_device()
     matmul = measure_matmul_flops(device=str(device), min_seconds=min(args.seconds, 2.0))
-    rows = []
-    for name in args.profile:  # as common.profile_rows, with a row per variant
-        measured = measure(config.get(name), device, args.seconds, matmul)
-        peak = round(peak_rss_mib(), 1)
-        rows += [{**r, "peak_rss_mib": peak} for r in measured]
+    rows = profile_rows(measure, args.profile, device, args.seconds, matmul)  # a row per variant
     print_table(f"Sound of Pixels and co-segmentation (notebook 08) on {device} ({torch.get_num_threads()} threads; "
                 "fresh weights, fp32; s_per_step: one optimizer step, the loader included; mixtures_per_s: batch / "
                 "s_per_step; loader_fraction: share of a step spent cutting and collating its mixtures; "

@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from ..separation.__main__ import EXIT_ERROR, _error  # noqa: F401 (EXIT_ERROR: the exit code callers test)
 from . import runs, scores
-
-EXIT_ERROR = 2
 
 
 def parser() -> argparse.ArgumentParser:
@@ -47,11 +46,6 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0, help="the run's seed")
     t.add_argument("--out", type=Path, default=None, help="append the JSON result line to this file")
     return p
-
-
-def _error(path: object, reason: str) -> int:
-    print(f"error: {path}: {reason}", file=sys.stderr)
-    return EXIT_ERROR
 
 
 def needs(cfg: config.Profile) -> tuple[int, int]:

@@ -44,10 +44,6 @@ def split_sdr(s: BssScores, same_class: np.ndarray) -> dict[str, float]:
             "different": float(s.sdr[~same].mean()) if (~same).any() else float("nan")}
 
 
-def _over(values: Sequence[float]) -> tuple[float, float]:
-    return mean_std(values)
-
-
 def separation_rows(results: Sequence[SeedResult], refs: Mapping[str, BssScores],
                     same_class: np.ndarray) -> list[dict[str, Any]]:
     """One row per method: SDR / SIR / SAR / NSDR means over the scored mixtures, as mean and std over seeds
@@ -59,7 +55,7 @@ def separation_rows(results: Sequence[SeedResult], refs: Mapping[str, BssScores]
         per = [r.bss[name] for r in results] if name in results[0].bss else [refs[name]]
         row: dict[str, Any] = {"method": name, "label": LABELS[name], "seeds": len(per)}
         for key in ("sdr", "sir", "sar", "nsdr"):
-            row[key], row[f"{key}_std"] = _over([p.mean()[key] for p in per])
+            row[key], row[f"{key}_std"] = mean_std([p.mean()[key] for p in per])
         row["sdr_seeds"] = [p.mean()["sdr"] for p in per]
         splits = [split_sdr(p, same_class) for p in per]
         row["sdr_different"] = float(np.mean([s["different"] for s in splits]))
