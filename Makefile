@@ -52,11 +52,13 @@ readme: $(STAMP)
 weights: $(STAMP)
 	$(PY) -m avscene.course.hub pack --profile $(PROFILE) --out build/weights
 
-# The headline numbers of notebooks 03-04 over seeds, each trained from scratch (runs seed<k>/...):
-# figures/seeds/$(PROFILE).json, read by the notebooks and the README. Under cpu: about 25 min a seed.
+# The headline numbers of notebooks 03-04 and 09 over seeds, each trained from scratch (runs seed<k>/...):
+# figures/seeds/$(PROFILE).json and $(PROFILE)_sync.json, read by the notebooks and the README. Under cpu:
+# about 25 min a seed, and 4 min a seed for the sync offsets.
 SEEDS ?= 0 1 2
 seeds: $(STAMP)
 	$(PY) -m avscene.seeds --profile $(PROFILE) --seeds $(SEEDS)
+	$(PY) -m avscene.shift sync --profile $(PROFILE) --seeds $(SEEDS)
 
 # e.g. make bench BENCH="io --profile cpu"
 bench: $(STAMP)

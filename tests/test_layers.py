@@ -25,6 +25,8 @@ LAYERS = [
     {"separation"},  # §6, notebook 06
     {"ots"},  # Objects that Sound, notebook 07
     {"coseg"},  # Sound of Pixels and co-segmentation, notebook 08
+    {"convert"},  # the authors' released checkpoints, notebook 09
+    {"demo"},  # any real clip through the original or our models, notebook 09
     {"bench", "seeds"},  # measurements across sections
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -128,12 +128,16 @@ def fingerprint(state: Mapping[str, torch.Tensor]) -> str:
     return h.hexdigest()[:16]
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The sha256 (hex) of the file at ``path``, read in chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+_sha256 = sha256_file
 
 
 def _write_json(path: Path, doc: Any) -> Path:

@@ -37,7 +37,7 @@ SERIES: tuple[tuple[str, str, str], ...] = (
     ("06", "on/off-screen source separation (L1, PIT)", "§6"),
     ("07", "Objects that Sound: AVE-Net and AVOL-Net", "Arandjelović & Zisserman 2018"),
     ("08", "mix-and-separate and co-segmentation", "Rouditchenko et al. 2019; Sound of Pixels"),
-    ("09", "results beside the papers'", "all"),
+    ("09", "real video: the authors' weights, sync offsets, your own clip; results beside the papers'", "all"),
 )
 """(number, what it covers, paper) of every notebook, written or planned, in order."""
 

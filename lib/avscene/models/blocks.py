@@ -51,7 +51,7 @@ class SameConv(nn.Module):
 
     def __init__(self, dims: int, c_in: int, c_out: int, kernel: int | Sequence[int],
                  stride: int | Sequence[int] = 1, *, bn: bool = True, relu: bool = True,
-                 bn_momentum: float = BN_MOMENTUM) -> None:
+                 bn_momentum: float = BN_MOMENTUM, bn_scale: bool = False) -> None:
         super().__init__()
         self.dims = dims
         self.kernel = _tuple(kernel, dims)
@@ -59,7 +59,7 @@ class SameConv(nn.Module):
         conv_cls = {1: nn.Conv1d, 3: nn.Conv3d}[dims]
         self.conv = conv_cls(c_in, c_out, self.kernel, self.stride, bias=not bn)
         init_he(self.conv)
-        self.bn = BatchNorm(c_out, momentum=bn_momentum) if bn else None
+        self.bn = BatchNorm(c_out, momentum=bn_momentum, scale=bn_scale) if bn else None
         self.relu = relu
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -143,8 +143,8 @@ class BatchRenorm(BatchNorm):
     """
 
     def __init__(self, num_features: int, *, momentum: float = BN_MOMENTUM, eps: float = BN_EPS,
-                 renorm_momentum: float = 0.01) -> None:
-        super().__init__(num_features, momentum=momentum, eps=eps)
+                 renorm_momentum: float = 0.01, scale: bool = False) -> None:
+        super().__init__(num_features, momentum=momentum, eps=eps, scale=scale)
         self.renorm_momentum = renorm_momentum
         self.register_buffer("renorm_mean", torch.zeros(num_features))
         self.register_buffer("renorm_std", torch.zeros(num_features))
@@ -170,6 +170,8 @@ class BatchRenorm(BatchNorm):
             self.renorm_weight.lerp_(torch.ones_like(self.renorm_weight), self.renorm_momentum)
             self.num_batches_tracked += 1
         y = (x - mean.view(shape)) * (r / std).view(shape) + d.view(shape)
+        if self.weight is not None:
+            y = y * self.weight.view(shape)
         return y + self.bias.view(shape)
 
 
@@ -181,19 +183,20 @@ class ResBlock(nn.Module):
 
     def __init__(self, dims: int, c_in: int, c_out: int, kernel: int | Sequence[int],
                  stride: int | Sequence[int] = 1, *, bn_momentum: float = BN_MOMENTUM,
-                 renorm: bool = False) -> None:
+                 renorm: bool = False, bn_scale: bool = False) -> None:
         super().__init__()
         self.stride = _tuple(stride, dims)
         strided = any(s > 1 for s in self.stride)
         if c_in == c_out:
             self.shortcut = None  # identity, or strided subsampling (a 1×1 max-pool) if strided
         else:
-            self.shortcut = SameConv(dims, c_in, c_out, 1, stride, relu=False, bn_momentum=bn_momentum)
+            self.shortcut = SameConv(dims, c_in, c_out, 1, stride, relu=False, bn_momentum=bn_momentum,
+                                     bn_scale=bn_scale)
         self.strided = strided
-        self.conv1 = SameConv(dims, c_in, c_out, kernel, stride, bn_momentum=bn_momentum)
+        self.conv1 = SameConv(dims, c_in, c_out, kernel, stride, bn_momentum=bn_momentum, bn_scale=bn_scale)
         self.conv2 = SameConv(dims, c_out, c_out, kernel, 1, bn=False, relu=False)
         norm = BatchRenorm if renorm else BatchNorm
-        self.bn = norm(c_out, momentum=bn_momentum)
+        self.bn = norm(c_out, momentum=bn_momentum, scale=bn_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.shortcut is not None:

@@ -77,17 +77,17 @@ class SoundBranch(nn.Module):
     """
 
     def __init__(self, width: int, channels: int, *, bn_momentum: float, renorm: bool,
-                 audio_pool: str) -> None:
+                 audio_pool: str, bn_scale: bool = False) -> None:
         super().__init__()
         w = width
-        kw = dict(bn_momentum=bn_momentum, renorm=renorm)
-        self.conv1_1 = SameConv(1, channels, w, 65, 4, bn_momentum=bn_momentum)
+        kw = dict(bn_momentum=bn_momentum, renorm=renorm, bn_scale=bn_scale)
+        self.conv1_1 = SameConv(1, channels, w, 65, 4, bn_momentum=bn_momentum, bn_scale=bn_scale)
         self.pool = SameMaxPool(1, 4, 4, padding="valid")
         self.conv2_1 = ResBlock(1, w, 2 * w, 15, 4, **kw)
         self.conv3_1 = ResBlock(1, 2 * w, 2 * w, 15, 4, **kw)
         self.conv4_1 = ResBlock(1, 2 * w, 4 * w, 15, 4, **kw)
         self.align = AudioAlign(audio_pool)
-        self.conv5_1 = SameConv(1, 4 * w, 2 * w, 3, 1, bn_momentum=bn_momentum)
+        self.conv5_1 = SameConv(1, 4 * w, 2 * w, 3, 1, bn_momentum=bn_momentum, bn_scale=bn_scale)
 
     def forward(self, audio: torch.Tensor, steps: int) -> torch.Tensor:
         x = self.conv1_1(mu_law(audio))
@@ -105,13 +105,13 @@ class Merge(nn.Module):
     ``-> [B, 2w, T, H, W]``.
     """
 
-    def __init__(self, width: int, *, bn_momentum: float, renorm: bool) -> None:
+    def __init__(self, width: int, *, bn_momentum: float, renorm: bool, bn_scale: bool = False) -> None:
         super().__init__()
         w = width
         self.width = w
-        self.merge1 = SameConv(3, 3 * w, 8 * w, 1, bn_momentum=bn_momentum)
+        self.merge1 = SameConv(3, 3 * w, 8 * w, 1, bn_momentum=bn_momentum, bn_scale=bn_scale)
         self.merge2 = SameConv(3, 8 * w, 2 * w, 1, bn=False, relu=False)
-        self.bn = (BatchRenorm if renorm else BatchNorm)(2 * w, momentum=bn_momentum)
+        self.bn = (BatchRenorm if renorm else BatchNorm)(2 * w, momentum=bn_momentum, scale=bn_scale)
 
     def forward(self, video: torch.Tensor, audio: torch.Tensor | None) -> torch.Tensor:
         b, _, t, h, w = video.shape
@@ -141,6 +141,9 @@ class ShiftNet(nn.Module):
         bn_momentum: BN running-average momentum (original 3e-4, TF decay 0.9997).
         renorm: batch renormalization after each residual sum, as the original (default plain BN).
         audio_pool: ``"adaptive"`` (deterministic, default) or ``"fractional"``; see ``AudioAlign``.
+        bn_scale: give every batch norm a learned γ. The shift model has none (``bn_scale`` unset); the
+            separation model's copy of it has one (``sep_params``: ``bn_scale=True``), so its released
+            weights load only into ``ShiftNet(bn_scale=True)`` (``avscene.convert``).
 
     Inputs: ``frames [B, 3, T, H, W]`` float in [-1, 1]; ``audio [B, C, N]`` float in [-1, 1]
     (mu-law compression is applied inside). Any T, H, W, N for which the audio spans at least as
@@ -149,7 +152,7 @@ class ShiftNet(nn.Module):
 
     def __init__(self, width: int = 64, *, audio_channels: int = 2, cam_levels: int = 0,
                  use_sound: bool = True, bn_momentum: float = BN_MOMENTUM, renorm: bool = False,
-                 audio_pool: str = "adaptive") -> None:
+                 audio_pool: str = "adaptive", bn_scale: bool = False) -> None:
         super().__init__()
         if width < 1:
             raise ValueError(f"width must be positive, got {width}")
@@ -159,10 +162,10 @@ class ShiftNet(nn.Module):
         w = width
         self.width, self.audio_channels = w, audio_channels
         self.cam_levels, self.use_sound = levels, use_sound
-        kw = dict(bn_momentum=bn_momentum, renorm=renorm)
+        kw = dict(bn_momentum=bn_momentum, renorm=renorm, bn_scale=bn_scale)
         self.sf = SoundBranch(w, audio_channels, audio_pool=audio_pool, **kw)
         self.im = nn.ModuleDict(dict(
-            conv1=SameConv(3, 3, w, (5, 7, 7), 2, bn_momentum=bn_momentum),
+            conv1=SameConv(3, 3, w, (5, 7, 7), 2, bn_momentum=bn_momentum, bn_scale=bn_scale),
             pool=SameMaxPool(3, (1, 3, 3), (1, 2, 2)),
             conv2_1=ResBlock(3, w, w, 3, 1, **kw),
             conv2_2=ResBlock(3, w, w, 3, 2, **kw),
@@ -205,14 +208,42 @@ class ShiftNet(nn.Module):
         """``frames [B, 3, T, H, W]``, ``audio [B, C, N]`` -> the three scales (``ShiftFeatures``)."""
         use_sound = self.use_sound if use_sound is None else use_sound
         self._check(frames, audio, use_sound)
+        return self.fused_features(self.video_stem(frames), audio if use_sound else None)
+
+    def video_stem(self, frames: torch.Tensor) -> torch.Tensor:
+        """The video-only part before the fusion (im/conv1 .. im/conv2_2): ``frames [B, 3, T, H, W] ->
+        [B, w, T/4, H/8, W/8]`` (scale 0). Scoring one window of frames against many audio windows (the
+        sync offset search, ``avscene.shift.sync``) computes it once."""
         im = self.im
-        x = im["conv2_2"](im["conv2_1"](im["pool"](im["conv1"](frames))))
-        scale0 = x
-        sound = self.sf(audio, x.shape[2]) if use_sound else None
-        x = im["conv3_2"](im["conv3_1"](im["merge"](x, sound)))
+        return im["conv2_2"](im["conv2_1"](im["pool"](im["conv1"](frames))))
+
+    def sound_features(self, audio: torch.Tensor, steps: int) -> torch.Tensor:
+        """The sound branch alone: ``audio [B, C, N] -> [B, 2w, steps]``, pooled to the video stem's ``steps``
+        time steps (``video_stem(frames).shape[2]``). The sync search computes it once per audio window and
+        shares it between test-time views of the frames."""
+        return self.sf(audio, steps)
+
+    def fused_features(self, stem: torch.Tensor, audio: torch.Tensor | None, *,
+                       sound: torch.Tensor | None = None) -> ShiftFeatures:
+        """The rest of :meth:`features` from :meth:`video_stem`'s output and ``audio [B, C, N]`` (``None``:
+        the sound zeroed at the fusion), or from ``sound`` (:meth:`sound_features`' output) instead of audio."""
+        im = self.im
+        if sound is None and audio is not None:
+            sound = self.sf(audio, stem.shape[2])
+        x = im["conv3_2"](im["conv3_1"](im["merge"](stem, sound)))
         scale1 = x
         x = im["conv5_2"](im["conv5_1"](im["conv4_2"](im["conv4_1"](x))))
-        return ShiftFeatures(scale0, scale1, x)
+        return ShiftFeatures(stem, scale1, x)
+
+    def logits_from_stem(self, stem: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+        """Alignment logits ``[B]`` from :meth:`video_stem`'s output and ``audio [B, C, N]``."""
+        last = self.fused_features(stem, audio).scale2
+        return self.logits(last.mean(dim=(2, 3, 4), keepdim=True)).flatten()
+
+    def logits_from_sound(self, stem: torch.Tensor, sound: torch.Tensor) -> torch.Tensor:
+        """Alignment logits ``[B]`` from :meth:`video_stem`'s and :meth:`sound_features`' outputs."""
+        last = self.fused_features(stem, None, sound=sound).scale2
+        return self.logits(last.mean(dim=(2, 3, 4), keepdim=True)).flatten()
 
     def forward(self, frames: torch.Tensor, audio: torch.Tensor | None,
                 use_sound: bool | None = None) -> torch.Tensor:

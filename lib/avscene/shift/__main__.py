@@ -1,4 +1,6 @@
-"""``python -m avscene.shift pretrain --profile gpu --data PATH``: pretraining outside notebooks.
+"""``python -m avscene.shift pretrain --profile gpu --data PATH``: pretraining outside notebooks;
+``python -m avscene.shift sync --profile cpu --seeds 0 1 2``: the sync-offset seed study of notebook 09
+(``figures/seeds/<profile>_sync.json``; ``make seeds`` runs it).
 
 Batch runs for researchers (several GPUs: ``torchrun --nproc_per_node N -m avscene.shift pretrain ...``).
 ``--data synthetic`` (default) trains on the synthetic world; a folder or CSV of real videos (e.g. the
@@ -58,7 +60,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--run-dir", default=None, help="default: runs/<profile>/shift")
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--retrain", action="store_true", help="discard an existing run in --run-dir")
+    q = sub.add_parser("sync", help="sync offsets of each seed's shift run on held-out synthetic clips")
+    q.add_argument("--profile", default="cpu")
+    q.add_argument("--seeds", type=int, nargs="+", default=None, help="default: 0 .. sync.seeds - 1")
+    q.add_argument("--n-clips", type=int, default=None, help="clips per seed (default: sync.study_clips)")
+    q.add_argument("--out", default=None, help="default: figures/seeds/<profile>_sync.json")
     args = parser.parse_args(argv)
+    if args.cmd == "sync":
+        from .. import runtime
+        from .sync import run_study
+
+        runtime.flush_denormals()
+        run_study(args.profile, args.seeds, n_clips=args.n_clips, out=args.out)
+        return 0
 
     from .. import config, runtime
     from ..train import distributed
