@@ -26,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", type=float, default=0.0, help="seconds into the video to start at (default 0)")
     p.add_argument("--duration", type=float, default=None, help="seconds to process (default: to the end)")
     p.add_argument("--device", default=None, help="torch device (default: cuda, else mps, else cpu)")
-    p.add_argument("--batch", type=int, default=4, help="windows per network call (default 4)")
+    p.add_argument("--batch", type=int, default=4, help="windows per network call (default 4; the sync search scores 4x as many offsets per call): "
+                   "lower it when memory runs short")
 
 
 def parser() -> argparse.ArgumentParser:

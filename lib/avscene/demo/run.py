@@ -77,12 +77,14 @@ def _pad_audio(audio: np.ndarray, length: int) -> np.ndarray:
 
 
 def sync_part(model: Model, frames: np.ndarray, audio: np.ndarray, *, device: torch.device,
-              progress: bool) -> tuple[OffsetEstimate, OffsetEstimate]:
+              progress: bool, batch: int = 16) -> tuple[OffsetEstimate, OffsetEstimate]:
     """``frames`` uint8 ``[T, S, S, 3]`` at the model's size, ``audio`` float ``[C, N]`` -> the network's
-    estimate and the motion x loudness baseline's (``avscene.shift.sync.baseline_offset``)."""
+    estimate and the motion x loudness baseline's (``avscene.shift.sync.baseline_offset``); ``batch``: offsets
+    scored per network call (memory grows with it)."""
     m = model.media
     audio = _pad_audio(audio, int(audio_offset(len(frames), m.fps, m.sample_rate)) + 1)  # rounding slack
-    est = estimate_offset(model.net, frames, audio, m.window, m.max_offset, device=device, progress=progress)
+    est = estimate_offset(model.net, frames, audio, m.window, m.max_offset, batch_size=batch, device=device,
+                          progress=progress)
     return est, baseline_offset(frames, audio, m.window, m.max_offset)
 
 
@@ -283,7 +285,7 @@ def demo(video: str | Path, out: str | Path, weights: str | Path | Weights = "or
     sm = w.sync.media
     sync_clip = clips[sm.rates]
     est, base = sync_part(w.sync, M.square(sync_clip.frames, sm.frame_size), sync_clip.audio, device=device,
-                          progress=progress)
+                          progress=progress, batch=4 * batch)
     timings["sync"] = time.perf_counter() - t0
     windows["sync"] = len(est.starts)
     log(f"sync: offset {est.offset:+d} frames ({est.seconds:+.3f} s; + = audio late), confidence "
