@@ -118,7 +118,6 @@ display.markdown(outputs.run_time_table(out.notebook));
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 
 from avscene.shift import crop, pretrain, sync
 from avscene.shift import figures as SF
@@ -139,16 +138,7 @@ base = sync.baseline_offset(crop(clip_frames, cfg.media.crop_size), clip_audio, 
 print(f"estimate {est.offset:+d} frames ({est.seconds:+.3f} s), confidence {est.confidence:.2f} logits, "
       f"{len(est.starts)} windows x {len(est.offsets)} offsets x {n_views} views; baseline {base.offset:+d}")
 
-fig, ax = plt.subplots(figsize=(7.5, 3.4))
-for w, row in enumerate(est.per_window):
-    ax.plot(est.offsets, row, color="0.75", lw=0.8, label="one window" if w == 0 else None)
-ax.plot(est.offsets, est.curve, "o-", color="tab:blue", label="mean over windows (the curve)")
-ax.axvline(delay, color="tab:green", ls="--", label=f"true offset ({delay:+d})")
-ax.axhline(np.median(est.curve), color="0.4", ls=":", lw=0.8, label="median (confidence = best − median)")
-ax.set_xlabel("candidate offset (frames; + = audio lags video)")
-ax.set_ylabel("'aligned' logit")
-ax.set_title(f"the {cfg.name} shift run (synthetic-trained) on a held-out synthetic clip")
-ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+fig = SF.offset_curve(est, delay, title=f"the {cfg.name} shift run (synthetic-trained) on a held-out synthetic clip")
 out.save_figure(fig, "sync_curve")
 plt.show()
 

@@ -152,3 +152,20 @@ def test_cpu_sync_thresholds_hold_on_every_measured_seed():
         assert row["exact"] == pytest.approx(float(np.mean(row["net"] == row["true"])))
         assert row["exact"] >= e.sync_exact, row["seed"]
         assert row["exact"] - row["baseline_exact"] >= e.sync_margin, row["seed"]
+
+
+def test_figures_draw_the_curve_and_the_errors():
+    from avscene.shift import figures
+
+    frames, audio = flash_clip(60, 0)
+    clip_frames, clip_audio = sync.shifted_clip(frames, audio, WINDOW, 2, margin=5)
+    est = sync.estimate_offset(EnvelopeNet(), clip_frames, clip_audio, WINDOW, max_offset=5, hop=6)
+    ax = figures.offset_curve(est, 2, title="t").axes[0]
+    assert "offset" in ax.get_xlabel() and len(ax.get_lines()) == len(est.starts) + 3
+    r = {"true": np.array([0, 1, -2]), "net": np.array([0, 1, -1]), "baseline": np.array([1, 0, 0]),
+         "max_offset": 3, "fps": 10.0}
+    fig = figures.sync_errors([r, r])
+    assert len(fig.axes) == 2 and "frames" in fig.axes[0].get_xlabel()
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

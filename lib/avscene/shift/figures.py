@@ -180,3 +180,23 @@ def sync_errors(results: Sequence[dict[str, Any]], *, title: str = "") -> Any:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def offset_curve(est: Any, true_offset: int | None = None, *, title: str = "") -> Any:
+    """Notebook 09: the sync search's score curve (``avscene.shift.sync.OffsetEstimate``): each window's logits
+    over the candidate offsets (grey), their mean (the curve), the true offset when known, and the median that
+    the confidence is measured from."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    for w, row in enumerate(est.per_window):
+        ax.plot(est.offsets, row, color="0.75", lw=0.8, label="one window" if w == 0 else None)
+    ax.plot(est.offsets, est.curve, "o-", color="tab:blue", label="mean over windows (the curve)")
+    if true_offset is not None:
+        ax.axvline(true_offset, color="tab:green", ls="--", label=f"true offset ({true_offset:+d})")
+    ax.axhline(np.median(est.curve), color="0.4", ls=":", lw=0.8, label="median (confidence = best − median)")
+    ax.set_xlabel("candidate offset (frames; + = audio lags video)")
+    ax.set_ylabel("'aligned' logit")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
