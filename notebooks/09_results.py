@@ -93,7 +93,7 @@ display.markdown(outputs.run_time_table(out.notebook));
 # > **The paper** trains the shift network for 650k iterations on 750k AudioSet videos (29.97 fps, 21 kHz stereo,
 # > 224 × 224 frames, 4.2 s windows) and uses it as a synchronization detector, for action recognition and, with a
 # > u-net, for separation. Its released checkpoints are TF 1.8 files; the paper reports no offset-estimation
-# > accuracy, only the pretext accuracy (59.9 % on AudioSet shifts, 2.9 s apart on average).
+# > accuracy, only the pretext accuracy (59.9 % on held-out AudioSet videos whose audio was shifted by 2.0-5.8 s).
 # >
 # > **Here** (`cpu`) the shift network of notebook 03, trained on the synthetic world (15 fps, 8 kHz stereo,
 # > 32-pixel crops, 3.2 s windows), searches offsets of ±7 frames (±0.47 s) on 100 held-out synthetic clips, and a
