@@ -13,12 +13,13 @@ class EnvelopeNet(nn.Module):
         super().__init__()
         self.dummy = nn.Parameter(torch.zeros(()))
 
-    def video_stem(self, frames: torch.Tensor) -> torch.Tensor:  # [B, 3, T, H, W] -> [B, T]
+    def video_stem(self, frames: torch.Tensor) -> torch.Tensor:  # [B, 3, T, H, W] -> [B, 1, T]
         change = (frames[:, :, 1:] - frames[:, :, :-1]).abs().mean(dim=(1, 3, 4))
-        return torch.cat([change[:, :1], change], dim=1)
+        return torch.cat([change[:, :1], change], dim=1)[:, None]
 
-    def logits_from_stem(self, stem: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:  # [B, T], [B, C, N] -> [B]
-        b, t = stem.shape
-        env = audio.abs().mean(dim=1).reshape(b, t, -1).mean(dim=-1)  # [B, T]
-        z = lambda x: (x - x.mean(1, keepdim=True)) / (x.std(1, keepdim=True) + 1e-6)  # noqa: E731
-        return (z(stem) * z(env)).mean(dim=1)
+    def sound_features(self, audio: torch.Tensor, steps: int) -> torch.Tensor:  # [B, C, N] -> [B, 1, steps]
+        return audio.abs().mean(dim=1).reshape(len(audio), steps, -1).mean(dim=-1)[:, None]
+
+    def logits_from_sound(self, stem: torch.Tensor, sound: torch.Tensor) -> torch.Tensor:  # -> [B]
+        z = lambda x: (x - x.mean(-1, keepdim=True)) / (x.std(-1, keepdim=True) + 1e-6)  # noqa: E731
+        return (z(stem[:, 0]) * z(sound[:, 0])).mean(dim=1)

@@ -220,7 +220,7 @@ def test_corrupt_model_is_refused_and_model_untouched(damage: str) -> None:
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     elif damage == "garbage_with_matching_sha":  # passes the checksum, fails torch.load
         path.write_bytes(b"PK\x03\x04 not really a zip")
-        run.info["model_sha256"] = hub._sha256(path)
+        run.info["model_sha256"] = hub.sha256_file(path)
     else:
         path.unlink()
     model = tiny(5)
@@ -266,7 +266,7 @@ def test_pack_is_deterministic_and_holds_only_models_runs_logs(tmp_path: Path,
     assert doc["version"] == 1 and doc["base_url"] == "." and entry["file"] == "avscene-weights-smoke.tar"
     archive = tmp_path / "a" / entry["file"]
     assert entry["sha256"] in out and "release asset" in out and "weights.json" in out and "--publish" in out
-    assert entry["bytes"] == archive.stat().st_size and entry["sha256"] == hub._sha256(archive)
+    assert entry["bytes"] == archive.stat().st_size and entry["sha256"] == hub.sha256_file(archive)
     assert sorted(entry["runs"]) == ["action/scratch", "shift"]
     shift = entry["runs"]["shift"]
     assert shift["key"] == KEY and shift["steps"] == 4 and shift["train_seconds"] == 90.0 and "cpu" in shift["device"]
@@ -348,7 +348,7 @@ def test_checksum_mismatch_in_manifest_is_refused(published: SimpleNamespace, en
     with pytest.raises(hub.WeightsError) as err:
         hub.find("shift", SMOKE, KEY)
     message = str(err.value)
-    assert "avscene-weights-smoke.tar" in message and "0" * 64 in message and hub._sha256(published.archive) in message
+    assert "avscene-weights-smoke.tar" in message and "0" * 64 in message and hub.sha256_file(published.archive) in message
     assert "deleted" in message and hub.WEIGHTS_URL_ENV in message and "retrain=True" in message
     assert no_partial_files(env / "cache")
 
@@ -365,7 +365,7 @@ def test_altered_archive_on_the_server_is_refused(published: SimpleNamespace, en
 
 def test_corrupt_or_unsafe_archive_is_refused(published: SimpleNamespace, env: Path, tmp_path: Path) -> None:
     published.archive.write_bytes(b"this is no tar archive" * 100)
-    rewrite_manifest(published.manifest, sha256=hub._sha256(published.archive), bytes=2200)
+    rewrite_manifest(published.manifest, sha256=hub.sha256_file(published.archive), bytes=2200)
     with pytest.raises(hub.WeightsError, match="not a readable weights archive"):
         hub.find("shift", SMOKE, KEY)
     assert no_partial_files(env / "cache")
@@ -374,7 +374,7 @@ def test_corrupt_or_unsafe_archive_is_refused(published: SimpleNamespace, env: P
     evil.write_text("outside")
     with tarfile.open(published.archive, "w") as tar:
         tar.add(evil, arcname="../evil.txt")
-    rewrite_manifest(published.manifest, sha256=hub._sha256(published.archive), bytes=published.archive.stat().st_size)
+    rewrite_manifest(published.manifest, sha256=hub.sha256_file(published.archive), bytes=published.archive.stat().st_size)
     with pytest.raises(hub.WeightsError, match="unsafe member"):
         hub.find("shift", SMOKE, KEY)
     assert list(env.rglob("evil.txt")) == [evil]  # nothing written outside the extraction folder

@@ -137,8 +137,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-_sha256 = sha256_file
-
 
 def _write_json(path: Path, doc: Any) -> Path:
     """Write JSON atomically (temporary file, fsync, rename)."""
@@ -261,7 +259,7 @@ class Run:
             raise WeightsError(f"{path}: missing (run '{self.name}' has no saved model)")
         if not expected:
             raise WeightsError(f"{path}: {self.dir / RUN_FILE} records no model_sha256 (an unfinished run?)")
-        actual = _sha256(path)
+        actual = sha256_file(path)
         if actual != expected:
             raise WeightsError(f"{path}: sha256 {actual} does not match run.json's {expected} "
                                f"({path.stat().st_size} bytes, expected {self.info.get('model_bytes', '?')}): "
@@ -370,7 +368,7 @@ def finish(run_dir: Path, model: nn.Module, *, history: list[dict[str, Any]], tr
             os.replace(tmp, run_dir / LOG_FILE)
         if steps is None:
             steps = int(history[-1].get("step", 0)) if history else 0
-        info.update({"finished": True, "model_sha256": _sha256(path), "model_bytes": path.stat().st_size,
+        info.update({"finished": True, "model_sha256": sha256_file(path), "model_bytes": path.stat().st_size,
                      "steps": int(steps), "train_seconds": round(float(train_seconds), 2),
                      "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "environment": runtime.environment()})
@@ -515,7 +513,7 @@ def _extract(archive: Path, folder: Path, entry: Mapping[str, Any]) -> Path:
             if not model.is_file() or not (tmp / name / RUN_FILE).is_file():
                 raise WeightsError(f"{archive}: holds no {name}/{MODEL_FILE} and {name}/{RUN_FILE} although the "
                                    "manifest lists that run; pack and publish it again, or train (retrain=True)")
-            actual = _sha256(model)
+            actual = sha256_file(model)
             if actual != run.get("model_sha256"):
                 raise WeightsError(f"{archive}: {name}/{MODEL_FILE} has sha256 {actual}, the manifest expects "
                                    f"{run.get('model_sha256')}: the manifest and the archive disagree; pack and "
@@ -546,7 +544,7 @@ def _fetch(profile_name: str, manifest: Mapping[str, Any]) -> Path:
         return folder
     cache.mkdir(parents=True, exist_ok=True)
     archive = cache / (tag + ("".join(PurePosixPath(entry["file"]).suffixes) or ".tar"))
-    if archive.exists() and _sha256(archive) != entry["sha256"]:
+    if archive.exists() and sha256_file(archive) != entry["sha256"]:
         print(f"{archive}: cached archive does not match the manifest's sha256: downloading it again")
         archive.unlink()
     if not archive.exists():
@@ -738,7 +736,7 @@ def pack(profile_name: str, out_dir: Path, *, names: list[str] | None = None, ba
     members: list[tuple[str, Path]] = []
     for name, folder in sorted(found.items()):
         run = Run.read(folder)
-        model_sha = _sha256(run.model_path) if run.model_path.is_file() else None
+        model_sha = sha256_file(run.model_path) if run.model_path.is_file() else None
         if model_sha != run.info.get("model_sha256"):
             raise WeightsError(f"{run.model_path}: missing, or its sha256 does not match run.json; not packed")
         run_entries[name] = {"key": run.key, "model_sha256": model_sha, "model_bytes": run.model_path.stat().st_size,
@@ -754,7 +752,7 @@ def pack(profile_name: str, out_dir: Path, *, names: list[str] | None = None, ba
             with open(path, "rb") as fh:
                 tar.addfile(_tar_info(arcname, path.stat().st_size), fh)
     os.replace(tmp, archive)
-    sha, size = _sha256(archive), archive.stat().st_size
+    sha, size = sha256_file(archive), archive.stat().st_size
 
     manifest_file = out_dir / "manifest.json"
     old = _read_json(manifest_file)

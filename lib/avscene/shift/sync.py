@@ -20,20 +20,25 @@ honours stream start times).
 """
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
-from .. import runtime, sampling
+from .. import config, runtime, sampling
 from ..config import Profile
+from ..course import outputs
 from ..datasets.sources import SyntheticSource, VideoSource
 from ..io.pcm import from_pcm16
 from ..models.inputs import audio_to_net, frames_to_net
 from ..sync_baseline import sync_score
 from .dataset import crop
+from .pretraining import pretrain
 
 Views = Literal["center", "flip", "crops"]
 VIEWS = ("center", "flip", "crops")
@@ -154,11 +159,8 @@ def estimate_offset(model: nn.Module, frames: np.ndarray, audio: np.ndarray, win
             for first in range(0, len(offsets), step):
                 a = wav[first:first + step].to(device)  # [B, C, N]
                 k = len(a)
-                if n_views == 1 or not hasattr(model, "sound_features"):
-                    logits = model.logits_from_stem(stem.repeat_interleave(k, dim=0), a.repeat(n_views, 1, 1))
-                else:  # the sound branch once per audio window, shared by the views
-                    sound = model.sound_features(a, stem.shape[2])  # [B, 2w, T']
-                    logits = model.logits_from_sound(stem.repeat_interleave(k, dim=0), sound.repeat(n_views, 1, 1))
+                sound = model.sound_features(a, stem.shape[2])  # [B, 2w, T']: once per audio window, for all views
+                logits = model.logits_from_sound(stem.repeat_interleave(k, dim=0), sound.repeat(n_views, 1, 1))
                 per_window[w, first:first + k] = logits.float().view(n_views, k).mean(0).cpu().numpy()
     finally:
         bar.close()
@@ -264,10 +266,8 @@ def summarize(results: list[dict]) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- the seed study (make seeds; notebook 09)
-def study_path(profile: str):
+def study_path(profile: str) -> Path:
     """``figures/seeds/<profile>_sync.json``: the sync offsets of several shift runs, each trained from scratch."""
-    from ..course import outputs
-
     return outputs.figures_root() / "seeds" / f"{profile}_sync.json"
 
 
@@ -277,13 +277,6 @@ def run_study(profile: str, seeds: list[int] | None = None, *, n_clips: int | No
     else fetched or trained: ``shift``, ``seed<k>/shift``) on ``n_clips`` clips (default ``sync.study_clips``),
     and write the study to ``out`` (default :func:`study_path`): per seed its figures and its clips'
     true and estimated offsets, then :func:`summarize` over the seeds."""
-    import json
-    import time
-    from pathlib import Path
-
-    from .. import config
-    from .pretraining import pretrain
-
     cfg = config.get(profile)
     seeds = list(range(cfg.sync.seeds)) if seeds is None else [int(k) for k in seeds]
     n_clips = n_clips or cfg.sync.study_clips
@@ -312,8 +305,6 @@ def run_study(profile: str, seeds: list[int] | None = None, *, n_clips: int | No
 def load_study(profile: str) -> dict | None:
     """The recorded study of ``profile`` (None when it was never run), its seeds' offsets as arrays, ready for
     :func:`summarize` and ``figures.sync_errors``."""
-    import json
-
     p = study_path(profile)
     if not p.exists():
         return None
